@@ -1,0 +1,1 @@
+"""Alembic migrations of every package's tables."""

@@ -1,0 +1,181 @@
+"""Accounts: creating users, hashing and checking passwords, login throttling."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker.clock import utcnow
+from tracker.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from tracker.models import ROLES, PatientProfile, User
+from tracker.validation import check_latitude, check_longitude, check_timezone
+
+MIN_PASSWORD_LENGTH = 8
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_HASHER = PasswordHasher()
+_DUMMY_HASH = _HASHER.hash("not a real password")
+
+
+def normalise_email(email: str) -> str:
+    """Return the email trimmed and lower-cased, or raise ValidationError (field ``email``)."""
+    if not isinstance(email, str) or not _EMAIL.match(email.strip()):
+        raise ValidationError(f"{email!r} is not an email address", "email")
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """Return an Argon2id hash of ``password`` after checking its length."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters", "password"
+        )
+    return _HASHER.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    """Return whether ``password`` matches; upgrades an outdated hash in place."""
+    try:
+        _HASHER.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = _HASHER.hash(password)
+    return True
+
+
+def get_user_by_email(session: Session, email: str) -> User | None:
+    """Return the user with this email (case-insensitive), or None."""
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def require_user(session: Session, email: str) -> User:
+    """Return the user with this email or raise NotFoundError."""
+    user = get_user_by_email(session, email)
+    if user is None:
+        raise NotFoundError(f"no user with email {email!r}", "email")
+    return user
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    role: str,
+    name: str = "",
+    timezone: str | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    pressure_unit: str = "hPa",
+    now: datetime | None = None,
+) -> User:
+    """Create a user; a patient also gets a profile and, given lat/lon, a home location."""
+    from tracker.profile import add_location_period, local_today
+
+    now = now or utcnow()
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise ValidationError(f"{role!r} is not one of {', '.join(ROLES)}", "role")
+    if get_user_by_email(session, email) is not None:
+        raise ConflictError(f"an account with email {email} exists already", "email")
+    if (latitude is None) != (longitude is None):
+        raise ValidationError("give both latitude and longitude, or neither", "latitude")
+    if role != "patient" and latitude is not None:
+        raise ValidationError("only patients have a location", "latitude")
+    tz_name = timezone or "UTC"
+    check_timezone(tz_name)
+    if latitude is not None:
+        check_latitude(latitude)
+        check_longitude(longitude)
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        role=role,
+        name=(name or "").strip()[:120],
+        is_active=True,
+        created_at=now,
+        failed_logins=0,
+    )
+    session.add(user)
+    if role == "patient":
+        from tracker.profile import check_unit
+
+        user.profile = PatientProfile(
+            timezone=tz_name, pressure_unit=check_unit(pressure_unit), checkins_in_use=False
+        )
+    session.flush()
+    if role == "patient" and latitude is not None:
+        add_location_period(
+            session,
+            user,
+            starts_on=local_today(tz_name, now),
+            latitude=latitude,
+            longitude=longitude,
+            timezone=tz_name,
+            label="home",
+        )
+    return user
+
+
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    max_failures: int = 5,
+    lockout_minutes: int = 15,
+    now: datetime | None = None,
+) -> User:
+    """Return the user if the password matches; count failures and lock after too many.
+
+    The failure count is flushed before AuthenticationError is raised, so the caller should
+    commit in both cases.
+    """
+    now = now or utcnow()
+    user = get_user_by_email(session, email) if isinstance(email, str) else None
+    if user is None or not user.is_active:
+        _HASHER.verify(_DUMMY_HASH, "not a real password")  # same cost as a real check
+        raise AuthenticationError("wrong email or password")
+    if user.locked_until is not None and user.locked_until > now:
+        raise AuthenticationError(
+            "too many failed attempts; try again in a few minutes", "password"
+        )
+    if not verify_password(user, password):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + timedelta(minutes=lockout_minutes)
+            user.failed_logins = 0
+        session.flush()
+        raise AuthenticationError("wrong email or password")
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
+    return user
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Change a password after checking the current one."""
+    if not verify_password(user, current):
+        raise ValidationError("the current password is wrong", "current_password")
+    set_password(session, user, new)
+
+
+def set_password(session: Session, user: User, new: str) -> None:
+    """Set a new password (an admin reset); also lifts any login lock."""
+    user.password_hash = hash_password(new)
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
+
+
+def count_users(session: Session, role: str | None = None) -> int:
+    """Return how many accounts exist (of one role, if given)."""
+    stmt = select(func.count()).select_from(User)
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+    return session.scalar(stmt) or 0

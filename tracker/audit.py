@@ -1,0 +1,53 @@
+"""The audit log: who viewed, exported or changed access to whose data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.clock import utcnow
+from tracker.models import AuditEvent, User
+
+
+def record_event(
+    session: Session,
+    *,
+    actor: User | None,
+    patient_id: int | None,
+    action: str,
+    detail: str = "",
+    now: datetime | None = None,
+) -> AuditEvent:
+    """Append one audit event (the caller's transaction keeps it with the action)."""
+    event = AuditEvent(
+        occurred_at=now or utcnow(),
+        actor_id=actor.id if actor is not None else None,
+        patient_id=patient_id,
+        action=action,
+        detail=detail,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def record_access(
+    session: Session, viewer: User, patient: User, action: str, detail: str = ""
+) -> None:
+    """Log a view or export of ``patient``'s data when the viewer is someone else."""
+    if viewer.id != patient.id:
+        record_event(session, actor=viewer, patient_id=patient.id, action=action, detail=detail)
+
+
+def events_for_patient(session: Session, patient: User, limit: int = 200) -> list[AuditEvent]:
+    """Return the newest audit events about ``patient``."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.patient_id == patient.id)
+            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )

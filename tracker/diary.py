@@ -1,0 +1,309 @@
+"""The diary: attacks, check-ins and treatment courses, validated before they are stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from tracker.clock import utcnow
+from tracker.errors import ConflictError, NotFoundError, ValidationError
+from tracker.models import ATTACK_KINDS, ATTACK_SOURCES, Attack, CheckIn, TreatmentCourse, User
+from tracker.profile import local_today, require_patient
+from tracker.validation import check_aware, check_scale
+
+#: How far in the future a start may lie (clock skew between a phone and the server).
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass
+class AttackInput:
+    """The fields of an attack as a patient enters them (instants must be aware)."""
+
+    started_at: datetime
+    ended_at: datetime | None = None
+    kind: str = "migraine"
+    intensity: int | None = None
+    aura: bool = False
+    medication: str = ""
+    medication_helped: bool | None = None
+    threat: int | None = None
+    expected_weather: bool | None = None
+    notes: str = ""
+
+
+ATTACK_FIELDS = tuple(f.name for f in fields(AttackInput))
+
+
+def validate_attack(data: AttackInput, now: datetime | None = None) -> AttackInput:
+    """Check every field of an attack; raise ValidationError naming the first bad field."""
+    now = now or utcnow()
+    check_aware(data.started_at, "started_at")
+    if data.ended_at is not None:
+        check_aware(data.ended_at, "ended_at")
+        if data.ended_at < data.started_at:
+            raise ValidationError("the end is before the start", "ended_at")
+        if data.ended_at > now + FUTURE_TOLERANCE:
+            raise ValidationError("the end is in the future", "ended_at")
+    if data.started_at > now + FUTURE_TOLERANCE:
+        raise ValidationError("the start is in the future", "started_at")
+    if data.kind not in ATTACK_KINDS:
+        raise ValidationError(f"{data.kind!r} is not one of {', '.join(ATTACK_KINDS)}", "kind")
+    check_scale(data.intensity, "intensity")
+    check_scale(data.threat, "threat")
+    for name in ("aura",):
+        if not isinstance(getattr(data, name), bool):
+            raise ValidationError("expected yes or no", name)
+    for name in ("medication_helped", "expected_weather"):
+        if getattr(data, name) not in (None, True, False):
+            raise ValidationError("expected yes, no or empty", name)
+    if len(data.medication or "") > 200:
+        raise ValidationError("at most 200 characters", "medication")
+    if len(data.notes or "") > 5000:
+        raise ValidationError("at most 5000 characters", "notes")
+    return data
+
+
+def _check_overlap(
+    session: Session, patient: User, data: AttackInput, exclude_id: int | None
+) -> None:
+    """Raise ConflictError if the attack overlaps another of the patient's attacks."""
+    start = data.started_at
+    end = data.ended_at or data.started_at
+    other_end = Attack.ended_at
+    stmt = select(Attack).where(
+        Attack.patient_id == patient.id,
+        or_(
+            Attack.started_at == start,
+            and_(
+                Attack.started_at < end,
+                or_(
+                    and_(other_end.is_not(None), other_end > start),
+                    and_(other_end.is_(None), Attack.started_at > start),
+                ),
+            ),
+        ),
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Attack.id != exclude_id)
+    clash = session.scalars(stmt.limit(1)).first()
+    if clash is not None:
+        when = clash.started_at.isoformat(timespec="minutes")
+        raise ConflictError(f"it overlaps the attack that started {when}", "started_at")
+
+
+def record_attack(
+    session: Session,
+    patient: User,
+    data: AttackInput,
+    *,
+    source: str = "web",
+    now: datetime | None = None,
+) -> Attack:
+    """Validate and store a new attack for ``patient``."""
+    require_patient(patient)
+    now = now or utcnow()
+    validate_attack(data, now)
+    if source not in ATTACK_SOURCES:
+        raise ValidationError(f"{source!r} is not a known source", "source")
+    _check_overlap(session, patient, data, None)
+    attack = Attack(patient_id=patient.id, source=source, created_at=now, updated_at=now)
+    _assign(attack, data)
+    session.add(attack)
+    session.flush()
+    return attack
+
+
+def _assign(attack: Attack, data: AttackInput) -> None:
+    for name in ATTACK_FIELDS:
+        setattr(attack, name, getattr(data, name))
+    attack.medication = (data.medication or "").strip()
+    attack.notes = data.notes or ""
+
+
+def attack_input(attack: Attack) -> AttackInput:
+    """Return the editable fields of a stored attack."""
+    return AttackInput(**{name: getattr(attack, name) for name in ATTACK_FIELDS})
+
+
+def get_attack(session: Session, patient: User, attack_id: int) -> Attack:
+    """Return one of the patient's attacks, or raise NotFoundError."""
+    attack = session.get(Attack, attack_id)
+    if attack is None or attack.patient_id != patient.id:
+        raise NotFoundError(f"no attack {attack_id}", "id")
+    return attack
+
+
+def update_attack(
+    session: Session, patient: User, attack_id: int, data: AttackInput, now: datetime | None = None
+) -> Attack:
+    """Replace the fields of one of the patient's attacks after validating them."""
+    now = now or utcnow()
+    attack = get_attack(session, patient, attack_id)
+    validate_attack(data, now)
+    _check_overlap(session, patient, data, attack.id)
+    _assign(attack, data)
+    attack.updated_at = now
+    session.flush()
+    return attack
+
+
+def end_attack(
+    session: Session, patient: User, attack_id: int, ended_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Attack:
+    """Set the end of an ongoing attack (default: now)."""
+    now = now or utcnow()
+    attack = get_attack(session, patient, attack_id)
+    data = attack_input(attack)
+    data.ended_at = ended_at or now
+    return update_attack(session, patient, attack_id, data, now)
+
+
+def delete_attack(session: Session, patient: User, attack_id: int) -> None:
+    """Delete one of the patient's attacks."""
+    session.delete(get_attack(session, patient, attack_id))
+    session.flush()
+
+
+def list_attacks(
+    session: Session,
+    patient: User,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[Attack]:
+    """Return the patient's attacks starting in [start, end), oldest first."""
+    stmt = select(Attack).where(Attack.patient_id == patient.id)
+    if start is not None:
+        stmt = stmt.where(Attack.started_at >= start)
+    if end is not None:
+        stmt = stmt.where(Attack.started_at < end)
+    return list(session.scalars(stmt.order_by(Attack.started_at, Attack.id)))
+
+
+def record_checkin(
+    session: Session,
+    patient: User,
+    day: date,
+    *,
+    headache_free: bool = True,
+    note: str = "",
+    now: datetime | None = None,
+) -> CheckIn:
+    """Record (or replace) the check-in of a local day; switches the diary to check-in mode."""
+    profile = require_patient(patient)
+    now = now or utcnow()
+    if not isinstance(day, date):
+        raise ValidationError(f"{day!r} is not a date", "day")
+    if day > local_today(profile.timezone, now):
+        raise ValidationError("the day is in the future", "day")
+    checkin = session.scalar(
+        select(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.day == day)
+    )
+    if checkin is None:
+        checkin = CheckIn(patient_id=patient.id, day=day, created_at=now)
+        session.add(checkin)
+    checkin.headache_free = bool(headache_free)
+    checkin.note = (note or "")[:2000]
+    profile.checkins_in_use = True
+    session.flush()
+    return checkin
+
+
+def list_checkins(session: Session, patient: User) -> list[CheckIn]:
+    """Return the patient's check-ins, oldest first."""
+    return list(
+        session.scalars(
+            select(CheckIn).where(CheckIn.patient_id == patient.id).order_by(CheckIn.day)
+        )
+    )
+
+
+def record_course(
+    session: Session,
+    patient: User,
+    *,
+    started_on: date,
+    ended_on: date | None,
+    kind: str = "PRT",
+    sessions: int | None = None,
+    notes: str = "",
+    now: datetime | None = None,
+) -> TreatmentCourse:
+    """Store a treatment course (PRT by default) with local start and end dates."""
+    require_patient(patient)
+    now = now or utcnow()
+    _check_course(started_on, ended_on, kind, sessions)
+    course = TreatmentCourse(
+        patient_id=patient.id,
+        kind=kind.strip(),
+        started_on=started_on,
+        ended_on=ended_on,
+        sessions=sessions,
+        notes=notes or "",
+        created_at=now,
+    )
+    session.add(course)
+    session.flush()
+    return course
+
+
+def _check_course(started_on: date, ended_on: date | None, kind: str, sessions: int | None) -> None:
+    if not isinstance(started_on, date):
+        raise ValidationError(f"{started_on!r} is not a date", "started_on")
+    if ended_on is not None:
+        if not isinstance(ended_on, date):
+            raise ValidationError(f"{ended_on!r} is not a date", "ended_on")
+        if ended_on < started_on:
+            raise ValidationError("the course ends before it starts", "ended_on")
+    if not isinstance(kind, str) or not kind.strip() or len(kind) > 40:
+        raise ValidationError("give the kind of treatment (at most 40 characters)", "kind")
+    check_scale(sessions, "sessions", 0, 500)
+
+
+def update_course(
+    session: Session,
+    patient: User,
+    course_id: int,
+    *,
+    started_on: date,
+    ended_on: date | None,
+    kind: str = "PRT",
+    sessions: int | None = None,
+    notes: str = "",
+) -> TreatmentCourse:
+    """Change one of the patient's treatment courses."""
+    course = get_course(session, patient, course_id)
+    _check_course(started_on, ended_on, kind, sessions)
+    course.started_on, course.ended_on = started_on, ended_on
+    course.kind, course.sessions, course.notes = kind.strip(), sessions, notes or ""
+    session.flush()
+    return course
+
+
+def get_course(session: Session, patient: User, course_id: int) -> TreatmentCourse:
+    """Return one of the patient's courses, or raise NotFoundError."""
+    course = session.get(TreatmentCourse, course_id)
+    if course is None or course.patient_id != patient.id:
+        raise NotFoundError(f"no treatment course {course_id}", "id")
+    return course
+
+
+def delete_course(session: Session, patient: User, course_id: int) -> None:
+    """Delete one of the patient's courses."""
+    session.delete(get_course(session, patient, course_id))
+    session.flush()
+
+
+def list_courses(session: Session, patient: User) -> list[TreatmentCourse]:
+    """Return the patient's treatment courses, earliest first."""
+    return list(
+        session.scalars(
+            select(TreatmentCourse)
+            .where(TreatmentCourse.patient_id == patient.id)
+            .order_by(TreatmentCourse.started_on, TreatmentCourse.id)
+        )
+    )

@@ -1,0 +1,144 @@
+"""Sharing a diary with clinicians: invitation codes, care links, and who may see whom."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.audit import record_event
+from tracker.clock import utcnow
+from tracker.errors import NotFoundError, PermissionDeniedError, ValidationError
+from tracker.models import CareLink, ShareInvitation, User
+from tracker.profile import require_patient
+
+#: Letters that cannot be mistaken for each other when read aloud or typed from paper.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
+
+
+def _hash_code(code: str) -> str:
+    normalised = code.replace("-", "").replace(" ", "").upper()
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def create_invitation(
+    session: Session, patient: User, *, valid_hours: int = 72, now: datetime | None = None
+) -> tuple[str, ShareInvitation]:
+    """Create a single-use share code; return the code (shown once) and its record."""
+    require_patient(patient)
+    now = now or utcnow()
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    code = f"{raw[:5]}-{raw[5:]}"
+    invitation = ShareInvitation(
+        patient_id=patient.id,
+        code_hash=_hash_code(code),
+        created_at=now,
+        expires_at=now + timedelta(hours=valid_hours),
+    )
+    session.add(invitation)
+    session.flush()
+    record_event(session, actor=patient, patient_id=patient.id, action="share_code_created",
+                 now=now)
+    return code, invitation
+
+
+def redeem_invitation(
+    session: Session, clinician: User, code: str, now: datetime | None = None
+) -> CareLink:
+    """Link ``clinician`` to the patient who made ``code``; the code then stops working."""
+    now = now or utcnow()
+    if clinician.role != "clinician":
+        raise PermissionDeniedError("only clinicians can redeem a share code", "code")
+    if not isinstance(code, str) or not code.strip():
+        raise ValidationError("enter the share code", "code")
+    invitation = session.scalar(
+        select(ShareInvitation).where(ShareInvitation.code_hash == _hash_code(code))
+    )
+    if (
+        invitation is None
+        or invitation.redeemed_at is not None
+        or invitation.revoked_at is not None
+        or invitation.expires_at <= now
+    ):
+        raise ValidationError("this code is unknown, used or expired", "code")
+    invitation.redeemed_at = now
+    invitation.redeemed_by_id = clinician.id
+    link = active_link(session, clinician.id, invitation.patient_id)
+    if link is None:
+        link = CareLink(
+            patient_id=invitation.patient_id, clinician_id=clinician.id, created_at=now
+        )
+        session.add(link)
+    session.flush()
+    record_event(session, actor=clinician, patient_id=invitation.patient_id,
+                 action="share_link_created", now=now)
+    return link
+
+
+def active_link(session: Session, clinician_id: int, patient_id: int) -> CareLink | None:
+    """Return the clinician's active link to the patient, if any."""
+    return session.scalar(
+        select(CareLink).where(
+            CareLink.clinician_id == clinician_id,
+            CareLink.patient_id == patient_id,
+            CareLink.revoked_at.is_(None),
+        )
+    )
+
+
+def revoke_link(
+    session: Session, patient: User, link_id: int, now: datetime | None = None
+) -> None:
+    """End a clinician's access to the patient's diary."""
+    now = now or utcnow()
+    link = session.get(CareLink, link_id)
+    if link is None or link.patient_id != patient.id or link.revoked_at is not None:
+        raise NotFoundError(f"no active sharing {link_id}", "id")
+    link.revoked_at = now
+    session.flush()
+    record_event(session, actor=patient, patient_id=patient.id, action="share_link_revoked",
+                 detail=f"clinician {link.clinician_id}", now=now)
+
+
+def links_of_patient(session: Session, patient: User) -> list[tuple[CareLink, User]]:
+    """Return the patient's active links with the clinician of each."""
+    rows = session.execute(
+        select(CareLink, User)
+        .join(User, User.id == CareLink.clinician_id)
+        .where(CareLink.patient_id == patient.id, CareLink.revoked_at.is_(None))
+        .order_by(CareLink.created_at)
+    )
+    return [(link, user) for link, user in rows]
+
+
+def patients_of_clinician(session: Session, clinician: User) -> list[User]:
+    """Return the patients who share their diary with ``clinician``, by name."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(CareLink, CareLink.patient_id == User.id)
+            .where(CareLink.clinician_id == clinician.id, CareLink.revoked_at.is_(None))
+            .order_by(User.name, User.email)
+        )
+    )
+
+
+def can_view(session: Session, viewer: User, patient: User) -> bool:
+    """Return whether ``viewer`` may read ``patient``'s diary (self, or a linked clinician)."""
+    if patient.role != "patient" or not viewer.is_active:
+        return False
+    if viewer.id == patient.id:
+        return True
+    return viewer.role == "clinician" and active_link(session, viewer.id, patient.id) is not None
+
+
+def require_view(session: Session, viewer: User, patient_id: int) -> User:
+    """Return the patient if ``viewer`` may read their diary, else raise NotFoundError."""
+    patient = session.get(User, patient_id)
+    if patient is None or not can_view(session, viewer, patient):
+        raise NotFoundError(f"no patient {patient_id}", "patient")
+    return patient

@@ -1,0 +1,76 @@
+"""Checks shared by the domain functions, the CSV import, the pages and the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from tracker.errors import ValidationError
+
+
+def check_timezone(name: str, field: str = "timezone") -> ZoneInfo:
+    """Return the ZoneInfo for an IANA name, or raise ValidationError naming ``field``."""
+    if not isinstance(name, str) or not name or name not in _zones():
+        raise ValidationError(f"unknown timezone {name!r}", field)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"unknown timezone {name!r}", field) from exc
+
+
+_ZONES: frozenset[str] | None = None
+
+
+def _zones() -> frozenset[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = frozenset(available_timezones()) | {"UTC"}
+    return _ZONES
+
+
+def check_latitude(value: float, field: str = "latitude") -> float:
+    """Return a latitude in degrees north, or raise if it is outside -90..90."""
+    value = _number(value, field)
+    if not -90.0 <= value <= 90.0:
+        raise ValidationError(f"{value} is outside -90..90 degrees", field)
+    return value
+
+
+def check_longitude(value: float, field: str = "longitude") -> float:
+    """Return a longitude in degrees east, or raise if it is outside -180..180."""
+    value = _number(value, field)
+    if not -180.0 <= value <= 180.0:
+        raise ValidationError(f"{value} is outside -180..180 degrees", field)
+    return value
+
+
+def check_scale(value: int | None, field: str, low: int = 0, high: int = 10) -> int | None:
+    """Return an integer rating within low..high (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{value!r} is not a whole number", field)
+    if not low <= value <= high:
+        raise ValidationError(f"{value} is outside {low}..{high}", field)
+    return value
+
+
+def check_aware(value: datetime, field: str) -> datetime:
+    """Return ``value`` if it carries a timezone, else raise."""
+    if not isinstance(value, datetime):
+        raise ValidationError(f"{value!r} is not a date and time", field)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError("a date and time needs a timezone", field)
+    return value
+
+
+def _number(value: float, field: str) -> float:
+    if isinstance(value, bool):
+        raise ValidationError(f"{value!r} is not a number", field)
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"{value!r} is not a number", field) from exc
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValidationError(f"{value!r} is not a finite number", field)
+    return number

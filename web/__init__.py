@@ -1,0 +1,69 @@
+"""The Flask application factory (flaskr style): ``create_app(test_config=None)``."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g
+
+from web.extensions import csrf, login_manager
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the web app; ``test_config`` may carry SETTINGS, DATABASE_URL or Flask keys."""
+    from tracker.database import make_engine, make_session_factory
+    from tracker.settings import Settings, load_settings
+
+    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
+    test_config = dict(test_config or {})
+    settings: Settings = test_config.pop("SETTINGS", None) or load_settings(
+        test_config.pop("CONFIG_PATH", None)
+    )
+    database_url = test_config.pop("DATABASE_URL", None) or settings.database.url
+    app.config.from_mapping(
+        SECRET_KEY=settings.web.secret_key or _instance_secret(Path(app.instance_path)),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.web.session_cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.web.session_cookie_secure,
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.config.update(test_config)
+    app.extensions["mw_settings"] = settings
+    engine = test_config.get("ENGINE") or make_engine(database_url)
+    app.extensions["mw_engine"] = engine
+    app.extensions["mw_session_factory"] = make_session_factory(engine)
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from web import auth, diary, pages, security
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(diary.bp)
+    security.init_app(app)
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db", None)
+        if session is not None:
+            session.close()
+
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """Return a secret key kept in the instance folder, created on first start."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()

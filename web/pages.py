@@ -1,0 +1,39 @@
+"""The landing page and static information pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+
+from web.access import me, role_required
+from web.db import db_session
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.route("/")
+def index():
+    """Send each user to their landing page (patients: the diary; clinicians: patients)."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    role = me().role
+    if role == "patient":
+        return redirect(url_for("diary.attacks"))
+    if role == "clinician":
+        return redirect(url_for("pages.patients"))
+    return render_template("admin.html")
+
+
+@bp.route("/patients")
+@role_required("clinician")
+def patients():
+    """A clinician's list of the patients who share their diary."""
+    from tracker.sharing import patients_of_clinician
+
+    return render_template("patients.html", patients=patients_of_clinician(db_session(), me()))
+
+
+@bp.route("/about")
+def about():
+    """What the product is, and that it is not medical advice."""
+    return render_template("about.html")

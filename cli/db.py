@@ -17,7 +17,8 @@ def db() -> None:
 @pass_state
 def upgrade(state: State, revision: str) -> None:
     """Bring the database schema up to date (never loses data)."""
-    from migrations.runner import current_revision, upgrade as run_upgrade
+    from migrations.runner import current_revision
+    from migrations.runner import upgrade as run_upgrade
 
     run_upgrade(state.engine, revision)
     click.echo(f"database at revision {current_revision(state.engine)}")

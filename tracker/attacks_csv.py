@@ -6,16 +6,18 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
-
+from tracker.attack_input import AttackInput, validate_attack
 from tracker.clock import utcnow
 from tracker.csvfmt import unescape_cell, write_csv
-from tracker.diary import AttackInput, _check_overlap, record_attack, validate_attack
 from tracker.errors import TrackerError
-from tracker.models import Attack, User
-from tracker.profile import require_patient
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from tracker.models import Attack, User
 
 COLUMNS = (
     "started_at",
@@ -43,8 +45,8 @@ class LineError:
     message: str
 
     def __str__(self) -> str:
-        where = f"line {self.line}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        field = f"{self.field}: " if self.field else ""
+        return f"line {self.line}: {field}{self.message}"
 
 
 class CSVImportError(TrackerError):
@@ -161,13 +163,16 @@ def import_attacks(
     session: Session, patient: User, text: str, now: datetime | None = None
 ) -> list[Attack]:
     """Import an attack CSV for ``patient``: every line is stored, or none (raises)."""
+    from tracker.diary import check_overlap, record_attack
+    from tracker.profile import require_patient
+
     profile = require_patient(patient)
     now = now or utcnow()
     parsed = parse_attacks_csv(text, profile.timezone, now)
     errors: list[LineError] = []
     for line, data in parsed:
         try:
-            _check_overlap(session, patient, data, None)
+            check_overlap(session, patient, data, None)
         except TrackerError as exc:
             errors.append(LineError(line, exc.field, exc.message))
     if errors:

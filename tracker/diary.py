@@ -2,71 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from tracker.attack_input import ATTACK_FIELDS, AttackInput, validate_attack
 from tracker.clock import utcnow
 from tracker.errors import ConflictError, NotFoundError, ValidationError
-from tracker.models import ATTACK_KINDS, ATTACK_SOURCES, Attack, CheckIn, TreatmentCourse, User
+from tracker.models import ATTACK_SOURCES, Attack, CheckIn, TreatmentCourse, User
 from tracker.profile import local_today, require_patient
-from tracker.validation import check_aware, check_scale
-
-#: How far in the future a start may lie (clock skew between a phone and the server).
-FUTURE_TOLERANCE = timedelta(minutes=5)
+from tracker.validation import check_scale
 
 
-@dataclass
-class AttackInput:
-    """The fields of an attack as a patient enters them (instants must be aware)."""
-
-    started_at: datetime
-    ended_at: datetime | None = None
-    kind: str = "migraine"
-    intensity: int | None = None
-    aura: bool = False
-    medication: str = ""
-    medication_helped: bool | None = None
-    threat: int | None = None
-    expected_weather: bool | None = None
-    notes: str = ""
-
-
-ATTACK_FIELDS = tuple(f.name for f in fields(AttackInput))
-
-
-def validate_attack(data: AttackInput, now: datetime | None = None) -> AttackInput:
-    """Check every field of an attack; raise ValidationError naming the first bad field."""
-    now = now or utcnow()
-    check_aware(data.started_at, "started_at")
-    if data.ended_at is not None:
-        check_aware(data.ended_at, "ended_at")
-        if data.ended_at < data.started_at:
-            raise ValidationError("the end is before the start", "ended_at")
-        if data.ended_at > now + FUTURE_TOLERANCE:
-            raise ValidationError("the end is in the future", "ended_at")
-    if data.started_at > now + FUTURE_TOLERANCE:
-        raise ValidationError("the start is in the future", "started_at")
-    if data.kind not in ATTACK_KINDS:
-        raise ValidationError(f"{data.kind!r} is not one of {', '.join(ATTACK_KINDS)}", "kind")
-    check_scale(data.intensity, "intensity")
-    check_scale(data.threat, "threat")
-    for name in ("aura",):
-        if not isinstance(getattr(data, name), bool):
-            raise ValidationError("expected yes or no", name)
-    for name in ("medication_helped", "expected_weather"):
-        if getattr(data, name) not in (None, True, False):
-            raise ValidationError("expected yes, no or empty", name)
-    if len(data.medication or "") > 200:
-        raise ValidationError("at most 200 characters", "medication")
-    if len(data.notes or "") > 5000:
-        raise ValidationError("at most 5000 characters", "notes")
-    return data
-
-
-def _check_overlap(
+def check_overlap(
     session: Session, patient: User, data: AttackInput, exclude_id: int | None
 ) -> None:
     """Raise ConflictError if the attack overlaps another of the patient's attacks."""
@@ -108,7 +57,7 @@ def record_attack(
     validate_attack(data, now)
     if source not in ATTACK_SOURCES:
         raise ValidationError(f"{source!r} is not a known source", "source")
-    _check_overlap(session, patient, data, None)
+    check_overlap(session, patient, data, None)
     attack = Attack(patient_id=patient.id, source=source, created_at=now, updated_at=now)
     _assign(attack, data)
     session.add(attack)
@@ -143,7 +92,7 @@ def update_attack(
     now = now or utcnow()
     attack = get_attack(session, patient, attack_id)
     validate_attack(data, now)
-    _check_overlap(session, patient, data, attack.id)
+    check_overlap(session, patient, data, attack.id)
     _assign(attack, data)
     attack.updated_at = now
     session.flush()

@@ -22,10 +22,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from tracker.attack_input import ATTACK_KINDS
 from weather.sqltypes import NAMING_CONVENTION, UTCDateTime
 
 ROLES = ("patient", "clinician", "admin")
-ATTACK_KINDS = ("migraine", "headache")
 ATTACK_SOURCES = ("web", "api", "import")
 PRESSURE_UNITS = ("hPa", "inHg", "mmHg", "kPa")
 

@@ -14,9 +14,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-TRI_STATE = [("", "not recorded"), ("yes", "yes"), ("no", "no")]
+TRI_STATE = [SelectChoice("", "not recorded"), SelectChoice("yes"), SelectChoice("no")]
 
 
 def tri_state(value: str | None) -> bool | None:
@@ -50,7 +51,7 @@ class AttackForm(FlaskForm):
     )
     ended_at = DateTimeLocalField("Ended (leave empty if ongoing)", format="%Y-%m-%dT%H:%M",
                                   validators=[Optional()])
-    kind = SelectField("Kind", choices=[("migraine", "migraine"), ("headache", "headache")])
+    kind = SelectField("Kind", choices=[SelectChoice("migraine"), SelectChoice("headache")])
     intensity = IntegerField("Peak intensity (0-10)",
                              validators=[Optional(), NumberRange(0, 10)])
     aura = BooleanField("Aura")

@@ -1,0 +1,185 @@
+"""A patient's report from the database: diary + pressure of each location, then the method."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from correlation import Attack, Course, MethodConfig, PatientSeries, Report, analyze
+from tracker.clock import utcnow
+from tracker.diary import list_attacks, list_checkins, list_courses
+from tracker.models import LocationPeriod, TreatmentCourse, User
+from tracker.profile import list_location_periods, require_patient
+from weather.grid import cell_key
+from weather.models import GridCell
+from weather.store import load_series
+
+HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class CellSpan:
+    """The cell a patient was in from ``first_day`` to ``last_day`` (local days, inclusive)."""
+
+    cell_id: int | None
+    first_day: date
+    last_day: date
+    latitude: float
+    longitude: float
+
+
+def _local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:
+    """Return local midnight of ``day`` in UTC, floored to the hour (half-hour zones)."""
+    instant = datetime.combine(day, time(0), zone).astimezone(UTC)
+    return instant.replace(minute=0, second=0, microsecond=0)
+
+
+def _find_cell_id(session: Session, lat: float, lon: float, grid_degrees: float) -> int | None:
+    lat_e4, lon_e4 = cell_key(lat, lon, grid_degrees)
+    return session.scalar(
+        select(GridCell.id).where(GridCell.lat_e4 == lat_e4, GridCell.lon_e4 == lon_e4)
+    )
+
+
+def cell_spans(
+    session: Session,
+    periods: list[LocationPeriod],
+    first_day: date,
+    last_day: date,
+    grid_degrees: float,
+) -> list[CellSpan]:
+    """Split [first_day, last_day] by location period; the first period also covers before."""
+    spans: list[CellSpan] = []
+    for i, period in enumerate(periods):
+        start = first_day if i == 0 else max(period.starts_on, first_day)
+        end = last_day if i + 1 == len(periods) else periods[i + 1].starts_on - timedelta(days=1)
+        end = min(end, last_day)
+        if end < start:
+            continue
+        cell_id = _find_cell_id(session, period.latitude, period.longitude, grid_degrees)
+        spans.append(CellSpan(cell_id, start, end, period.latitude, period.longitude))
+    return spans
+
+
+def location_change_days(
+    periods: list[LocationPeriod], grid_degrees: float
+) -> frozenset[date]:
+    """Return the days on which the patient moved to another grid cell (travel days)."""
+    days = set()
+    for before, after in zip(periods, periods[1:], strict=False):
+        if cell_key(before.latitude, before.longitude, grid_degrees) != cell_key(
+            after.latitude, after.longitude, grid_degrees
+        ):
+            days.add(after.starts_on)
+    return frozenset(days)
+
+
+def assemble_pressure(
+    session: Session,
+    spans: list[CellSpan],
+    zone: ZoneInfo,
+    first_day: date,
+    last_day: date,
+    variable: str,
+) -> tuple[datetime, np.ndarray]:
+    """Return (first hour, hourly hPa array) from one day before ``first_day`` to the end.
+
+    Each span's hours come from its own cell; the day before the first span (needed for the
+    first 24-hour falls) comes from the first cell.
+    """
+    start = _local_midnight_utc(first_day - timedelta(days=1), zone)
+    end = _local_midnight_utc(last_day + timedelta(days=1), zone)
+    out = np.full(int((end - start) / HOUR), np.nan)
+    for i, span in enumerate(spans):
+        if span.cell_id is None:
+            continue
+        lo = start if i == 0 else _local_midnight_utc(span.first_day, zone)
+        hi = _local_midnight_utc(span.last_day + timedelta(days=1), zone)
+        values = load_series(session, span.cell_id, lo, hi, variable)
+        offset = int((lo - start) / HOUR)
+        out[offset:offset + len(values)] = values
+    return start, out
+
+
+def current_course(courses: list[TreatmentCourse]) -> TreatmentCourse | None:
+    """Return the course the report is about: the latest one that has started."""
+    return courses[-1] if courses else None
+
+
+def tracking_start(session: Session, patient: User, today: date) -> date:
+    """Return the first day of tracking: the profile's, else the first diary entry's."""
+    profile = require_patient(patient)
+    if profile.tracking_started_on is not None:
+        return profile.tracking_started_on
+    zone = ZoneInfo(profile.timezone)
+    candidates = [patient.created_at.astimezone(zone).date()]
+    attacks = list_attacks(session, patient)
+    if attacks:
+        candidates.append(attacks[0].started_at.astimezone(zone).date())
+    checkins = list_checkins(session, patient)
+    if checkins:
+        candidates.append(checkins[0].day)
+    return min(min(candidates), today)
+
+
+def patient_series(
+    session: Session,
+    patient: User,
+    *,
+    config: MethodConfig,
+    grid_degrees: float,
+    now: datetime | None = None,
+) -> PatientSeries | None:
+    """Assemble a patient's analysis input, or None if no treatment course is recorded."""
+    profile = require_patient(patient)
+    zone = ZoneInfo(profile.timezone)
+    today = (now or utcnow()).astimezone(zone).date()
+    course = current_course(list_courses(session, patient))
+    if course is None:
+        return None
+    first_day = tracking_start(session, patient, today)
+    periods = list_location_periods(session, patient)
+    spans = cell_spans(session, periods, first_day, today, grid_degrees)
+    start, pressure = assemble_pressure(
+        session, spans, zone, first_day, today, config.pressure_variable
+    )
+    attacks = [
+        Attack(started_at=a.started_at, ended_at=a.ended_at, kind=a.kind)
+        for a in list_attacks(session, patient)
+    ]
+    checkins = (
+        frozenset(c.day for c in list_checkins(session, patient))
+        if profile.checkins_in_use else None
+    )
+    ended = course.ended_on or max(today, course.started_on)
+    return PatientSeries(
+        timezone=profile.timezone,
+        pressure_start=start,
+        pressure_hpa=pressure,
+        attacks=attacks,
+        tracking_start=first_day,
+        report_date=today,
+        course=Course(kind=course.kind, started_on=course.started_on, ended_on=ended),
+        checkin_days=checkins,
+        location_change_days=location_change_days(periods, grid_degrees),
+    )
+
+
+def patient_report(
+    session: Session,
+    patient: User,
+    *,
+    config: MethodConfig,
+    grid_degrees: float,
+    now: datetime | None = None,
+) -> Report | None:
+    """Compute a patient's report now, or None if no treatment course is recorded."""
+    series = patient_series(session, patient, config=config, grid_degrees=grid_degrees, now=now)
+    if series is None:
+        return None
+    return analyze(series, config, generated_at=now or utcnow())

@@ -78,9 +78,9 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 
 
 def _register() -> None:
-    from cli import analysis, db, diary_io, serve, users
+    from cli import analysis, db, diary_io, serve, users, weather
 
-    for module in (db, users, diary_io, serve, analysis):
+    for module in (db, users, diary_io, serve, analysis, weather):
         for command in module.COMMANDS:
             main.add_command(command)
 

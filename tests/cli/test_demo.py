@@ -1,0 +1,63 @@
+"""The demo: fixed logins, simulated pressure, the intended patterns, and safe re-runs."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from correlation.simulate import DEMO_PATIENTS
+from tests.conftest import CliRunner
+from tracker.database import make_engine, make_session_factory
+from tracker.models import Attack, CareLink, User
+from weather.models import PressureObservation
+
+LOGINS = ["clinician@demo.example"] + [f"patient{i}@demo.example" for i in (1, 2, 3)]
+
+
+def _counts(db_url):
+    engine = make_engine(db_url)
+    with make_session_factory(engine)() as s:
+        out = {
+            "users": s.scalar(select(func.count()).select_from(User)),
+            "attacks": s.scalar(select(func.count()).select_from(Attack)),
+            "links": s.scalar(select(func.count()).select_from(CareLink)),
+            "pressure": s.scalar(select(func.count()).select_from(PressureObservation)),
+            "sources": set(s.scalars(select(PressureObservation.source).distinct())),
+        }
+    engine.dispose()
+    return out
+
+
+def test_demo_seeds_fixed_logins_and_reruns_replace_only_demo_data(db_url):
+    runner = CliRunner(db_url)
+    result = runner.invoke("demo", "--seed-only")
+    assert result.exit_code == 0, result.output
+    for email in LOGINS:
+        assert email in result.output
+    assert "demo-password" in result.output
+    first = _counts(db_url)
+    assert first["users"] == 4 and first["links"] == 3 and first["attacks"] > 30
+    assert first["sources"] == {"simulated"}
+    assert first["pressure"] > 3 * 24 * 260
+
+    # A real user is left alone by a second run; the demo data is replaced, not doubled.
+    runner.invoke("users", "create", "--email", "real@example.org", "--password",
+                  "long enough", "--role", "clinician")
+    assert runner.invoke("demo", "--seed-only").exit_code == 0
+    second = _counts(db_url)
+    assert second["users"] == 5
+    assert (second["attacks"], second["links"], second["pressure"]) == (
+        first["attacks"], first["links"], first["pressure"])
+
+
+def test_demo_patients_show_the_intended_patterns(db_url):
+    runner = CliRunner(db_url)
+    assert runner.invoke("demo", "--seed-only").exit_code == 0
+    for index, spec in enumerate(DEMO_PATIENTS, start=1):
+        result = runner.invoke("report", "--patient", f"patient{index}@demo.example")
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.output)
+        assert report["schema"] == "migraine-weather/report/v1"
+        assert report["findings"][0]["code"] == spec.expected_verdict, (index, report["findings"])
+        assert report["periods"]["baseline"]["pressure_coverage"] > 0.99

@@ -33,9 +33,8 @@ def serve(state: State, host: str, port: int) -> None:
 @pass_state
 def demo(state: State, seed_only: bool, host: str, port: int) -> None:
     """Migrate, (re)create the demo clinician and three demo patients, and serve the app."""
-    from tracker.demo import seed_demo
-
     from migrations.runner import upgrade
+    from tracker.demo import seed_demo
 
     upgrade(state.engine)
     with state.transaction() as session:

@@ -460,6 +460,11 @@ def _findings(
     return out
 
 
+def _weather_known(period: PeriodStats) -> int:
+    """Covered days whose weather window is known (true or false)."""
+    return period.window_days + period.nonwindow_days
+
+
 def _warnings(
     series: PatientSeries, periods: dict[str, PeriodStats], comp: Comparison,
     cfg: MethodConfig, bounds: dict[str, tuple[date, date | None]],
@@ -486,6 +491,16 @@ def _warnings(
             f"The baseline has {base.onset_days} days on which a migraine began; at least "
             f"{cfg.min_baseline_onsets} are needed to compare before and after.",
         ))
+    for name, label in (("baseline", "baseline"), ("followup", "follow-up")):
+        period = periods[name]
+        known = _weather_known(period)
+        if period.covered_days >= cfg.min_covered_days and known < cfg.min_covered_days:
+            out.append(Finding(
+                "insufficient_data",
+                f"Only {known} of the {period.covered_days} diary days in the {label} could be "
+                f"classified by weather (pressure missing, or travel); at least "
+                f"{cfg.min_covered_days} are needed to tell weather-linked from other days.",
+            ))
     if series.checkin_days is None:
         out.append(Finding(
             "assumed_completeness",
@@ -605,6 +620,8 @@ def analyze(
         periods["baseline"].covered_days >= cfg.min_covered_days
         and periods["followup"].covered_days >= cfg.min_covered_days
         and periods["baseline"].onset_days >= cfg.min_baseline_onsets
+        and _weather_known(periods["baseline"]) >= cfg.min_covered_days
+        and _weather_known(periods["followup"]) >= cfg.min_covered_days
     )
     verdict = decide_verdict(comp, sufficient)
     labels = np.array([None, *PERIOD_NAMES], dtype=object)

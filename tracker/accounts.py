@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tracker.clock import utcnow
 from tracker.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
 from tracker.models import ROLES, PatientProfile, User
-from tracker.validation import check_latitude, check_longitude, check_timezone
+from tracker.validation import check_latitude, check_longitude, check_text, check_timezone
 
 MIN_PASSWORD_LENGTH = 8
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -23,8 +23,9 @@ _DUMMY_HASH = _HASHER.hash("not a real password")
 
 def normalise_email(email: str) -> str:
     """Return the email trimmed and lower-cased, or raise ValidationError (field ``email``)."""
-    if not isinstance(email, str) or not _EMAIL.match(email.strip()):
+    if not isinstance(email, str) or not _EMAIL.match(email.strip()) or len(email) > 254:
         raise ValidationError(f"{email!r} is not an email address", "email")
+    check_text(email, "email", 254)
     return email.strip().lower()
 
 
@@ -50,6 +51,8 @@ def verify_password(user: User, password: str) -> bool:
 
 def get_user_by_email(session: Session, email: str) -> User | None:
     """Return the user with this email (case-insensitive), or None."""
+    if not isinstance(email, str) or "\x00" in email or len(email) > 254:
+        return None
     return session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
@@ -96,7 +99,7 @@ def create_user(
         email=email,
         password_hash=hash_password(password),
         role=role,
-        name=(name or "").strip()[:120],
+        name=check_text(name, "name", 120).strip(),
         is_active=True,
         created_at=now,
         failed_logins=0,

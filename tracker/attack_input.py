@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from tracker.clock import utcnow
 from tracker.errors import ValidationError
-from tracker.validation import check_aware, check_scale
+from tracker.validation import check_aware, check_scale, check_text
 
 ATTACK_KINDS = ("migraine", "headache")
 
@@ -56,8 +56,6 @@ def validate_attack(data: AttackInput, now: datetime | None = None) -> AttackInp
     for name in ("medication_helped", "expected_weather"):
         if getattr(data, name) not in (None, True, False):
             raise ValidationError("expected yes, no or empty", name)
-    if len(data.medication or "") > 200:
-        raise ValidationError("at most 200 characters", "medication")
-    if len(data.notes or "") > 5000:
-        raise ValidationError("at most 5000 characters", "notes")
+    check_text(data.medication, "medication", 200)
+    check_text(data.notes, "notes", 5000)
     return data

@@ -12,7 +12,7 @@ from tracker.clock import utcnow
 from tracker.errors import ConflictError, NotFoundError, ValidationError
 from tracker.models import ATTACK_SOURCES, Attack, CheckIn, TreatmentCourse, User
 from tracker.profile import local_today, require_patient
-from tracker.validation import check_scale
+from tracker.validation import check_day, check_scale, check_text, is_row_id
 
 
 def check_overlap(
@@ -79,7 +79,7 @@ def attack_input(attack: Attack) -> AttackInput:
 
 def get_attack(session: Session, patient: User, attack_id: int) -> Attack:
     """Return one of the patient's attacks, or raise NotFoundError."""
-    attack = session.get(Attack, attack_id)
+    attack = session.get(Attack, attack_id) if is_row_id(attack_id) else None
     if attack is None or attack.patient_id != patient.id:
         raise NotFoundError(f"no attack {attack_id}", "id")
     return attack
@@ -145,8 +145,8 @@ def record_checkin(
     """Record (or replace) the check-in of a local day; switches the diary to check-in mode."""
     profile = require_patient(patient)
     now = now or utcnow()
-    if not isinstance(day, date):
-        raise ValidationError(f"{day!r} is not a date", "day")
+    check_day(day, "day")
+    check_text(note, "note", 2000)
     if day > local_today(profile.timezone, now):
         raise ValidationError("the day is in the future", "day")
     checkin = session.scalar(
@@ -185,7 +185,7 @@ def record_course(
     """Store a treatment course (PRT by default) with local start and end dates."""
     require_patient(patient)
     now = now or utcnow()
-    _check_course(started_on, ended_on, kind, sessions)
+    _check_course(started_on, ended_on, kind, sessions, notes)
     course = TreatmentCourse(
         patient_id=patient.id,
         kind=kind.strip(),
@@ -200,17 +200,19 @@ def record_course(
     return course
 
 
-def _check_course(started_on: date, ended_on: date | None, kind: str, sessions: int | None) -> None:
-    if not isinstance(started_on, date):
-        raise ValidationError(f"{started_on!r} is not a date", "started_on")
+def _check_course(
+    started_on: date, ended_on: date | None, kind: str, sessions: int | None, notes: str = ""
+) -> None:
+    check_day(started_on, "started_on")
     if ended_on is not None:
-        if not isinstance(ended_on, date):
-            raise ValidationError(f"{ended_on!r} is not a date", "ended_on")
+        check_day(ended_on, "ended_on")
         if ended_on < started_on:
             raise ValidationError("the course ends before it starts", "ended_on")
     if not isinstance(kind, str) or not kind.strip() or len(kind) > 40:
         raise ValidationError("give the kind of treatment (at most 40 characters)", "kind")
+    check_text(kind, "kind", 40)
     check_scale(sessions, "sessions", 0, 500)
+    check_text(notes, "notes", 5000)
 
 
 def update_course(
@@ -226,7 +228,7 @@ def update_course(
 ) -> TreatmentCourse:
     """Change one of the patient's treatment courses."""
     course = get_course(session, patient, course_id)
-    _check_course(started_on, ended_on, kind, sessions)
+    _check_course(started_on, ended_on, kind, sessions, notes)
     course.started_on, course.ended_on = started_on, ended_on
     course.kind, course.sessions, course.notes = kind.strip(), sessions, notes or ""
     session.flush()
@@ -235,7 +237,7 @@ def update_course(
 
 def get_course(session: Session, patient: User, course_id: int) -> TreatmentCourse:
     """Return one of the patient's courses, or raise NotFoundError."""
-    course = session.get(TreatmentCourse, course_id)
+    course = session.get(TreatmentCourse, course_id) if is_row_id(course_id) else None
     if course is None or course.patient_id != patient.id:
         raise NotFoundError(f"no treatment course {course_id}", "id")
     return course

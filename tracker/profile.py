@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session
 from tracker.clock import utcnow
 from tracker.errors import NotFoundError, ValidationError
 from tracker.models import PRESSURE_UNITS, LocationPeriod, PatientProfile, User
-from tracker.validation import check_latitude, check_longitude, check_timezone
+from tracker.validation import (
+    check_day,
+    check_latitude,
+    check_longitude,
+    check_text,
+    check_timezone,
+    is_row_id,
+)
 
 
 def local_today(timezone: str, now: datetime | None = None) -> date:
@@ -59,11 +66,11 @@ def add_location_period(
 ) -> LocationPeriod:
     """Record where the patient is from ``starts_on`` (local date) on; replaces a same-day one."""
     require_patient(patient)
-    if not isinstance(starts_on, date):
-        raise ValidationError(f"{starts_on!r} is not a date", "starts_on")
+    check_day(starts_on, "starts_on")
     check_latitude(latitude)
     check_longitude(longitude)
     check_timezone(timezone)
+    check_text(label, "label", 120)
     existing = session.scalar(
         select(LocationPeriod).where(
             LocationPeriod.patient_id == patient.id, LocationPeriod.starts_on == starts_on
@@ -92,7 +99,7 @@ def list_location_periods(session: Session, patient: User) -> list[LocationPerio
 
 def delete_location_period(session: Session, patient: User, period_id: int) -> None:
     """Delete one of the patient's location periods."""
-    period = session.get(LocationPeriod, period_id)
+    period = session.get(LocationPeriod, period_id) if is_row_id(period_id) else None
     if period is None or period.patient_id != patient.id:
         raise NotFoundError(f"no location period {period_id}", "id")
     session.delete(period)

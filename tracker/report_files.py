@@ -68,7 +68,7 @@ def series_from_files(
     config = config or MethodConfig()
     zone = check_timezone(timezone)
     try:
-        readings = parse_station_csv(pressure_text, default_timezone="UTC")
+        readings = parse_station_csv(pressure_text, default_timezone="UTC", allow_empty=True)
     except StationCSVError as exc:
         raise ValidationError(str(exc), "pressure") from exc
     variable = (

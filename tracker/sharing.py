@@ -14,6 +14,7 @@ from tracker.clock import utcnow
 from tracker.errors import NotFoundError, PermissionDeniedError, ValidationError
 from tracker.models import CareLink, ShareInvitation, User
 from tracker.profile import require_patient
+from tracker.validation import is_row_id
 
 #: Letters that cannot be mistaken for each other when read aloud or typed from paper.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -95,7 +96,7 @@ def revoke_link(
 ) -> None:
     """End a clinician's access to the patient's diary."""
     now = now or utcnow()
-    link = session.get(CareLink, link_id)
+    link = session.get(CareLink, link_id) if is_row_id(link_id) else None
     if link is None or link.patient_id != patient.id or link.revoked_at is not None:
         raise NotFoundError(f"no active sharing {link_id}", "id")
     link.revoked_at = now
@@ -138,7 +139,7 @@ def can_view(session: Session, viewer: User, patient: User) -> bool:
 
 def require_view(session: Session, viewer: User, patient_id: int) -> User:
     """Return the patient if ``viewer`` may read their diary, else raise NotFoundError."""
-    patient = session.get(User, patient_id)
+    patient = session.get(User, patient_id) if is_row_id(patient_id) else None
     if patient is None or not can_view(session, viewer, patient):
         raise NotFoundError(f"no patient {patient_id}", "patient")
     return patient

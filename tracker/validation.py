@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from tracker.errors import ValidationError
@@ -61,6 +61,45 @@ def check_aware(value: datetime, field: str) -> datetime:
         raise ValidationError(f"{value!r} is not a date and time", field)
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError("a date and time needs a timezone", field)
+    check_day(value.date(), field)
+    return value
+
+
+def is_row_id(value: object) -> bool:
+    """Whether ``value`` can be a row id (integer columns hold at most 2**31 - 1)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+
+#: The earliest and latest calendar day the diary accepts (a typo guard; reports span these).
+MIN_DAY = date(1900, 1, 1)
+MAX_DAY = date(2100, 12, 31)
+
+
+def check_day(value: date, field: str) -> date:
+    """Return a calendar date within MIN_DAY..MAX_DAY, or raise ValidationError naming ``field``."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ValidationError(f"{value!r} is not a date", field)
+    if not MIN_DAY <= value <= MAX_DAY:
+        raise ValidationError(
+            f"{value.isoformat()} is outside {MIN_DAY.isoformat()}..{MAX_DAY.isoformat()}", field
+        )
+    return value
+
+
+def check_text(value: str | None, field: str, max_length: int) -> str:
+    """Return free text (None becomes ""); refuse NUL characters, lone surrogates, overlength."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(f"{value!r} is not text", field)
+    if "\x00" in value:
+        raise ValidationError("the text contains a NUL character", field)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError("the text is not valid Unicode", field) from exc
+    if len(value) > max_length:
+        raise ValidationError(f"at most {max_length} characters", field)
     return value
 
 

@@ -187,9 +187,14 @@ def _header_map(header: list[str]) -> dict[str, int]:
 
 
 def parse_station_csv(
-    text: str, unit: str | None = None, default_timezone: str = "UTC"
+    text: str, unit: str | None = None, default_timezone: str = "UTC", *,
+    allow_empty: bool = False,
 ) -> StationSeries:
-    """Parse barometer CSV text into hourly UTC pressure (hPa); raise StationCSVError if bad."""
+    """Parse barometer CSV text into hourly UTC pressure (hPa); raise StationCSVError if bad.
+
+    With ``allow_empty`` a line whose pressures are all empty is a gap (the hourly files of
+    ``analyze``), not an error.
+    """
     zone = _zone(default_timezone)
     default_factor: float | None = None
     if unit is not None:
@@ -291,7 +296,7 @@ def parse_station_csv(
                     msl_value = value
                 else:
                     sp_value = value
-            if not line_errors and sp_value is None and msl_value is None:
+            if not line_errors and sp_value is None and msl_value is None and not allow_empty:
                 line_errors.append(f"line {line}: surface_pressure_hpa, msl_hpa: both are empty")
         if line_errors:
             errors.extend(line_errors)

@@ -89,6 +89,9 @@ class FakeOpenMeteo(ThreadingHTTPServer):
 
     daemon_threads = True
 
+    def handle_error(self, request, client_address) -> None:
+        """Stay quiet when a client hung up early (timeouts, killed processes)."""
+
     def __init__(self, archive_lag_days: int = 5) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: list[tuple[str, dict[str, str]]] = []

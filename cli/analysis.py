@@ -110,4 +110,25 @@ def report(state: State, patient: str, days: bool, fmt: str, output: str | None)
     write_output(_render(result, fmt, days), output)
 
 
-COMMANDS = [analyze, report]
+@click.command()
+@click.option("--clinician", required=True, help="The clinician's email.")
+@click.option("--output", "-o", default=None, help="File to write (default: standard output).")
+@pass_state
+def cohort(state: State, clinician: str, output: str | None) -> None:
+    """Summarise a clinician's patients: per-patient rows, medians, responders, Wilcoxon tests
+    and the pooled sensitivity ratio (JSON)."""
+    from tracker.accounts import require_user
+    from tracker.cohort import clinician_cohort
+
+    settings = state.settings
+    with state.transaction() as session:
+        user = require_user(session, clinician)
+        if user.role != "clinician":
+            raise click.ClickException(f"{clinician} is not a clinician")
+        summary = clinician_cohort(
+            session, user, config=settings.analysis, grid_degrees=settings.weather.grid_degrees
+        )
+    write_output(json.dumps(summary.to_dict(), indent=2, allow_nan=False) + "\n", output)
+
+
+COMMANDS = [analyze, report, cohort]

@@ -61,3 +61,15 @@ def test_demo_patients_show_the_intended_patterns(db_url):
         assert report["schema"] == "migraine-weather/report/v1"
         assert report["findings"][0]["code"] == spec.expected_verdict, (index, report["findings"])
         assert report["periods"]["baseline"]["pressure_coverage"] > 0.99
+
+
+def test_cohort_of_the_demo_clinician(db_url):
+    runner = CliRunner(db_url)
+    assert runner.invoke("demo", "--seed-only").exit_code == 0
+    result = runner.invoke("cohort", "--clinician", "clinician@demo.example")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["n_patients"] == 3
+    assert [r["verdict"] for r in summary["rows"]] == [p.expected_verdict for p in DEMO_PATIENTS]
+    assert summary["pooled_sensitivity_ratio"]["fixed"]["estimate"] > 0
+    assert runner.invoke("cohort", "--clinician", "patient1@demo.example").exit_code != 0

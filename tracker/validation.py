@@ -28,6 +28,11 @@ def _zones() -> frozenset[str]:
     return _ZONES
 
 
+def timezone_names() -> list[str]:
+    """Return every IANA timezone name the service accepts, sorted."""
+    return sorted(_zones())
+
+
 def check_latitude(value: float, field: str = "latitude") -> float:
     """Return a latitude in degrees north, or raise if it is outside -90..90."""
     value = _number(value, field)

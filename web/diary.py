@@ -1,15 +1,25 @@
-"""The patient's diary pages: the quick attack log and the list of attacks."""
+"""The patient's diary pages: attacks, check-ins, treatment courses, locations, settings."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from web.access import me, role_required
 from web.db import db_session
-from web.forms import AttackForm, tri_state
+from web.forms import (
+    ActionForm,
+    AttackForm,
+    CheckInForm,
+    CourseForm,
+    LocationForm,
+    SettingsForm,
+    add_error,
+    tri_state,
+)
 
 bp = Blueprint("diary", __name__)
 
@@ -22,12 +32,43 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=_zone()) if value is not None else None
 
 
+def _local(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.astimezone(_zone()).replace(second=0, microsecond=0, tzinfo=None)
+
+
+def _attack_input(form: AttackForm):
+    from tracker.diary import AttackInput
+
+    return AttackInput(
+        started_at=_aware(form.started_at.data),
+        ended_at=_aware(form.ended_at.data),
+        kind=form.kind.data,
+        intensity=form.intensity.data,
+        aura=bool(form.aura.data),
+        medication=form.medication.data or "",
+        medication_helped=tri_state(form.medication_helped.data),
+        threat=form.threat.data,
+        expected_weather=tri_state(form.expected_weather.data),
+        notes=form.notes.data or "",
+    )
+
+
+def _yes_no(value: bool | None) -> str:
+    return {True: "yes", False: "no"}.get(value, "")
+
+
+def _not_found(what: str) -> ResponseReturnValue:
+    return render_template("error.html", message=f"No such {what}."), 404
+
+
 @bp.route("/attacks", methods=["GET", "POST"])
 @role_required("patient")
-def attacks():
+def attacks() -> ResponseReturnValue:
     """List the patient's attacks and log a new one (the start defaults to now)."""
     from tracker.clock import utcnow
-    from tracker.diary import AttackInput, list_attacks, record_attack
+    from tracker.diary import list_attacks, record_attack
     from tracker.errors import TrackerError
 
     session = db_session()
@@ -35,23 +76,11 @@ def attacks():
     form = AttackForm()
     status = 200
     if form.validate_on_submit():
-        data = AttackInput(
-            started_at=_aware(form.started_at.data),
-            ended_at=_aware(form.ended_at.data),
-            kind=form.kind.data,
-            intensity=form.intensity.data,
-            aura=bool(form.aura.data),
-            medication=form.medication.data or "",
-            medication_helped=tri_state(form.medication_helped.data),
-            threat=form.threat.data,
-            expected_weather=tri_state(form.expected_weather.data),
-            notes=form.notes.data or "",
-        )
         try:
-            record_attack(session, patient, data, source="web")
+            record_attack(session, patient, _attack_input(form), source="web")
         except TrackerError as exc:
             session.rollback()
-            getattr(form, exc.field or "started_at", form.started_at).errors.append(exc.message)
+            add_error(form, exc.field, exc.message, "started_at")
             status = 400
         else:
             session.commit()
@@ -60,20 +89,59 @@ def attacks():
     elif form.is_submitted():
         status = 400
     else:
-        form.started_at.data = utcnow().astimezone(_zone()).replace(
-            second=0, microsecond=0, tzinfo=None
-        )
+        form.started_at.data = _local(utcnow())
     items = list_attacks(session, patient)
     items.reverse()
     return render_template(
-        "attacks.html", form=form, attacks=items, zone=_zone(), ongoing=[a for a in items
-                                                                        if a.ended_at is None]
+        "attacks.html", form=form, attacks=items, zone=_zone(),
+        ongoing=[a for a in items if a.ended_at is None], action=ActionForm(),
     ), status
 
 
-@bp.route("/attacks/<int:attack_id>/end", methods=["POST"])
+@bp.route("/attacks/<id:attack_id>/edit", methods=["GET", "POST"])
 @role_required("patient")
-def end(attack_id: int):
+def edit(attack_id: int) -> ResponseReturnValue:
+    """Change one of the patient's attacks."""
+    from tracker.diary import get_attack, update_attack
+    from tracker.errors import NotFoundError, TrackerError
+
+    session = db_session()
+    try:
+        attack = get_attack(session, me(), attack_id)
+    except NotFoundError:
+        return _not_found("attack")
+    form = AttackForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            update_attack(session, me(), attack.id, _attack_input(form))
+        except TrackerError as exc:
+            session.rollback()
+            add_error(form, exc.field, exc.message, "started_at")
+            status = 400
+        else:
+            session.commit()
+            flash("Attack updated.")
+            return redirect(url_for("diary.attacks"))
+    elif form.is_submitted():
+        status = 400
+    else:
+        form.started_at.data = _local(attack.started_at)
+        form.ended_at.data = _local(attack.ended_at)
+        form.kind.data = attack.kind
+        form.intensity.data = attack.intensity
+        form.aura.data = attack.aura
+        form.medication.data = attack.medication
+        form.medication_helped.data = _yes_no(attack.medication_helped)
+        form.threat.data = attack.threat
+        form.expected_weather.data = _yes_no(attack.expected_weather)
+        form.notes.data = attack.notes
+    return render_template("attack_edit.html", form=form, attack=attack, zone=_zone()), status
+
+
+@bp.route("/attacks/<id:attack_id>/end", methods=["POST"])
+@role_required("patient")
+def end(attack_id: int) -> ResponseReturnValue:
     """End an ongoing attack now."""
     from tracker.diary import end_attack
     from tracker.errors import NotFoundError, TrackerError
@@ -82,19 +150,19 @@ def end(attack_id: int):
     try:
         end_attack(session, me(), attack_id)
     except NotFoundError:
-        return render_template("error.html", message="No such attack."), 404
+        return _not_found("attack")
     except TrackerError as exc:
         session.rollback()
-        flash(str(exc))
+        flash(f"Not saved: {exc.message}.")
         return redirect(url_for("diary.attacks"))
     session.commit()
     flash("Attack ended.")
     return redirect(url_for("diary.attacks"))
 
 
-@bp.route("/attacks/<int:attack_id>/delete", methods=["POST"])
+@bp.route("/attacks/<id:attack_id>/delete", methods=["POST"])
 @role_required("patient")
-def delete(attack_id: int):
+def delete(attack_id: int) -> ResponseReturnValue:
     """Delete one of the patient's attacks."""
     from tracker.diary import delete_attack
     from tracker.errors import NotFoundError
@@ -103,7 +171,205 @@ def delete(attack_id: int):
     try:
         delete_attack(session, me(), attack_id)
     except NotFoundError:
-        return render_template("error.html", message="No such attack."), 404
+        return _not_found("attack")
     session.commit()
     flash("Attack deleted.")
     return redirect(url_for("diary.attacks"))
+
+
+@bp.route("/checkins", methods=["GET", "POST"])
+@role_required("patient")
+def checkins() -> ResponseReturnValue:
+    """Mark a day without headache in one tap (today by default) and list the check-ins."""
+    from tracker.diary import list_checkins, record_checkin
+    from tracker.errors import TrackerError
+    from tracker.profile import local_today
+
+    session = db_session()
+    patient = me()
+    form = CheckInForm()
+    status = 200
+    if form.validate_on_submit():
+        day = form.day.data or local_today(patient.profile.timezone)
+        try:
+            record_checkin(session, patient, day, headache_free=True, note=form.note.data or "")
+        except TrackerError as exc:
+            session.rollback()
+            add_error(form, exc.field, exc.message, "day")
+            status = 400
+        else:
+            session.commit()
+            flash(f"Noted: no headache on {day.isoformat()}.")
+            back = "diary.attacks" if request.form.get("back") == "attacks" else "diary.checkins"
+            return redirect(url_for(back))
+    elif form.is_submitted():
+        status = 400
+    items = list_checkins(session, patient)
+    items.reverse()
+    return render_template("checkins.html", form=form, checkins=items[:120]), status
+
+
+@bp.route("/courses", methods=["GET", "POST"])
+@role_required("patient")
+def courses() -> ResponseReturnValue:
+    """List the patient's treatment courses and add one."""
+    from tracker.diary import list_courses, record_course
+    from tracker.errors import TrackerError
+
+    session = db_session()
+    form = CourseForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            record_course(
+                session, me(), started_on=form.started_on.data, ended_on=form.ended_on.data,
+                kind=form.kind.data or "", sessions=form.sessions.data,
+                notes=form.notes.data or "",
+            )
+        except TrackerError as exc:
+            session.rollback()
+            add_error(form, exc.field, exc.message, "started_on")
+            status = 400
+        else:
+            session.commit()
+            flash("Treatment course saved.")
+            return redirect(url_for("diary.courses"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("courses.html", form=form, courses=list_courses(session, me()),
+                           action=ActionForm()), status
+
+
+@bp.route("/courses/<id:course_id>/edit", methods=["GET", "POST"])
+@role_required("patient")
+def course_edit(course_id: int) -> ResponseReturnValue:
+    """Change the dates or details of a treatment course."""
+    from tracker.diary import get_course, update_course
+    from tracker.errors import NotFoundError, TrackerError
+
+    session = db_session()
+    try:
+        course = get_course(session, me(), course_id)
+    except NotFoundError:
+        return _not_found("treatment course")
+    form = CourseForm(obj=course if request.method == "GET" else None)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            update_course(
+                session, me(), course.id, started_on=form.started_on.data,
+                ended_on=form.ended_on.data, kind=form.kind.data or "",
+                sessions=form.sessions.data, notes=form.notes.data or "",
+            )
+        except TrackerError as exc:
+            session.rollback()
+            add_error(form, exc.field, exc.message, "started_on")
+            status = 400
+        else:
+            session.commit()
+            flash("Treatment course updated.")
+            return redirect(url_for("diary.courses"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("course_edit.html", form=form, course=course), status
+
+
+@bp.route("/courses/<id:course_id>/delete", methods=["POST"])
+@role_required("patient")
+def course_delete(course_id: int) -> ResponseReturnValue:
+    """Delete a treatment course."""
+    from tracker.diary import delete_course
+    from tracker.errors import NotFoundError
+
+    session = db_session()
+    try:
+        delete_course(session, me(), course_id)
+    except NotFoundError:
+        return _not_found("treatment course")
+    session.commit()
+    flash("Treatment course deleted.")
+    return redirect(url_for("diary.courses"))
+
+
+@bp.route("/locations", methods=["GET", "POST"])
+@role_required("patient")
+def locations() -> ResponseReturnValue:
+    """List where the patient was (the first period is home) and add a period."""
+    from tracker.errors import TrackerError
+    from tracker.profile import add_location_period, list_location_periods, local_today
+
+    session = db_session()
+    patient = me()
+    form = LocationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            add_location_period(
+                session, patient, starts_on=form.starts_on.data, latitude=form.latitude.data,
+                longitude=form.longitude.data, timezone=(form.timezone.data or "").strip(),
+                label=form.label.data or "",
+            )
+        except TrackerError as exc:
+            session.rollback()
+            add_error(form, exc.field, exc.message, "starts_on")
+            status = 400
+        else:
+            session.commit()
+            flash("Location saved.")
+            return redirect(url_for("diary.locations"))
+    elif form.is_submitted():
+        status = 400
+    else:
+        form.starts_on.data = local_today(patient.profile.timezone)
+        form.timezone.data = patient.profile.timezone
+    return render_template("locations.html", form=form,
+                           periods=list_location_periods(session, patient),
+                           action=ActionForm()), status
+
+
+@bp.route("/locations/<id:period_id>/delete", methods=["POST"])
+@role_required("patient")
+def location_delete(period_id: int) -> ResponseReturnValue:
+    """Delete a location period."""
+    from tracker.errors import NotFoundError
+    from tracker.profile import delete_location_period
+
+    session = db_session()
+    try:
+        delete_location_period(session, me(), period_id)
+    except NotFoundError:
+        return _not_found("location")
+    session.commit()
+    flash("Location deleted.")
+    return redirect(url_for("diary.locations"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required("patient")
+def settings_page() -> ResponseReturnValue:
+    """The patient's timezone and preferred pressure unit."""
+    from tracker.errors import TrackerError
+    from tracker.profile import set_pressure_unit, set_timezone
+
+    session = db_session()
+    profile = me().profile
+    form = SettingsForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            set_timezone(session, me(), (form.timezone.data or "").strip())
+            set_pressure_unit(session, me(), form.pressure_unit.data or "")
+        except TrackerError as exc:
+            session.rollback()
+            add_error(form, exc.field, exc.message, "timezone")
+            status = 400
+        else:
+            session.commit()
+            flash("Settings saved.")
+            return redirect(url_for("diary.settings_page"))
+    elif form.is_submitted():
+        status = 400
+    else:
+        form.timezone.data = profile.timezone
+        form.pressure_unit.data = profile.pressure_unit
+    return render_template("settings.html", form=form), status

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from web.access import me, role_required
-from web.db import db_session
+from web.access import me
 
 bp = Blueprint("pages", __name__)
 
@@ -20,17 +19,8 @@ def index():
     if role == "patient":
         return redirect(url_for("diary.attacks"))
     if role == "clinician":
-        return redirect(url_for("pages.patients"))
+        return redirect(url_for("sharing.patients"))
     return render_template("admin.html")
-
-
-@bp.route("/patients")
-@role_required("clinician")
-def patients():
-    """A clinician's list of the patients who share their diary."""
-    from tracker.sharing import patients_of_clinician
-
-    return render_template("patients.html", patients=patients_of_clinician(db_session(), me()))
 
 
 @bp.route("/about")

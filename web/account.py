@@ -1,0 +1,91 @@
+"""Account pages for every role: change the password, personal access tokens for the API."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_required, login_user
+
+from web.access import me
+from web.db import db_session
+from web.forms import ActionForm, ChangePasswordForm, TokenForm, add_error
+from web.security import CurrentUser
+
+bp = Blueprint("account", __name__)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password() -> ResponseReturnValue:
+    """Change the password (other sessions are logged out; this one stays)."""
+    from tracker.accounts import change_password
+    from tracker.errors import TrackerError
+
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        session = db_session()
+        try:
+            change_password(session, me(), form.current_password.data or "",
+                            form.new_password.data or "")
+        except TrackerError as exc:
+            session.rollback()
+            field = "new_password" if exc.field == "password" else exc.field
+            add_error(form, field, exc.message, "current_password")
+            status = 400
+        else:
+            session.commit()
+            login_user(CurrentUser(me()))  # the session id includes the new hash's tail
+            flash("Password changed.")
+            return redirect(url_for("pages.index"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("password.html", form=form), status
+
+
+def _tokens_page(raw: str | None = None, form: TokenForm | None = None,
+                 status: int = 200) -> ResponseReturnValue:
+    from tracker.tokens import list_tokens
+
+    return render_template("tokens.html", tokens=list_tokens(db_session(), me()), raw=raw,
+                           form=form or TokenForm(formdata=None), action=ActionForm()), status
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@login_required
+def tokens() -> ResponseReturnValue:
+    """List personal access tokens for the API and create one (shown once)."""
+    from tracker.errors import TrackerError
+    from tracker.tokens import create_token
+
+    form = TokenForm()
+    if form.validate_on_submit():
+        session = db_session()
+        try:
+            raw, _ = create_token(session, me(), form.name.data or "")
+        except TrackerError as exc:
+            session.rollback()
+            add_error(form, exc.field, exc.message, "name")
+            return _tokens_page(form=form, status=400)
+        session.commit()
+        return _tokens_page(raw=raw, status=201)
+    if form.is_submitted():
+        return _tokens_page(form=form, status=400)
+    return _tokens_page()
+
+
+@bp.route("/tokens/<id:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke(token_id: int) -> ResponseReturnValue:
+    """Revoke a personal access token; it stops working at once."""
+    from tracker.errors import NotFoundError
+    from tracker.tokens import revoke_token
+
+    session = db_session()
+    try:
+        revoke_token(session, me(), token_id)
+    except NotFoundError:
+        return render_template("error.html", message="No such token."), 404
+    session.commit()
+    flash("Token revoked.")
+    return redirect(url_for("account.tokens"))

@@ -1,0 +1,64 @@
+"""API: who am I, a clinician's patients, and a patient's report (report v1 JSON)."""
+
+from __future__ import annotations
+
+from flask.typing import ResponseReturnValue
+
+from web.api.core import ApiError, api_user, bp, ok, query_flag, role
+from web.db import db_session, settings
+
+
+@bp.get("/me")
+def me() -> ResponseReturnValue:
+    """Return the account the token belongs to."""
+    user = api_user()
+    profile = user.profile if user.role == "patient" else None
+    return ok({
+        "id": user.id, "email": user.email, "name": user.name or "", "role": user.role,
+        "timezone": profile.timezone if profile else None,
+        "pressure_unit": profile.pressure_unit if profile else None,
+    })
+
+
+@bp.get("/patients")
+@role("clinician")
+def patients() -> ResponseReturnValue:
+    """List the patients who share their diary with the clinician."""
+    from tracker.sharing import patients_of_clinician
+
+    return ok({"items": [
+        {"id": p.id, "email": p.email, "name": p.name or ""}
+        for p in patients_of_clinician(db_session(), api_user())
+    ]})
+
+
+@bp.get("/patients/<id:patient_id>/report")
+@role("patient", "clinician")
+def report(patient_id: int) -> ResponseReturnValue:
+    """The patient's report (schema migraine-weather/report/v1); ``?days=true`` adds the days."""
+    from tracker.audit import record_access
+    from tracker.report import patient_report
+    from tracker.sharing import require_view
+
+    include_days = query_flag("days")
+    session = db_session()
+    viewer = api_user()
+    patient = require_view(session, viewer, patient_id)
+    config = settings()
+    result = patient_report(session, patient, config=config.analysis,
+                            grid_degrees=config.weather.grid_degrees)
+    record_access(session, viewer, patient, "view_report", "api")
+    session.commit()
+    if result is None:
+        raise ApiError(404, "no treatment course is recorded for this patient yet", None)
+    return ok(result.to_dict(include_days=include_days))
+
+
+@bp.get("/admin/status")
+@role("admin")
+def admin_status() -> ResponseReturnValue:
+    """The operator's view: pulls per cell in use, gaps in the last 7 days, last job runs."""
+    from tracker.clock import utcnow
+    from tracker.status import operator_status
+
+    return ok(operator_status(db_session(), settings().weather.grid_degrees, utcnow()))

@@ -1,0 +1,58 @@
+"""Error pages (with the footer) for the site, JSON errors for the API, the ``id`` converter."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import IntegerConverter
+
+#: Plain-language messages for the error pages.
+MESSAGES = {
+    400: "The request could not be understood. Please check the form and try again.",
+    401: "Please log in first.",
+    403: "This page is not available to your account.",
+    404: "There is nothing here.",
+    405: "This address does not accept that kind of request.",
+    413: "The upload is too large.",
+}
+
+
+class IdConverter(IntegerConverter):
+    """A row id in a URL (digits); ids out of range are "not found" in the domain (is_row_id).
+
+    No min/max here: werkzeug answers a rejected value with 405 when another method of a
+    neighbouring rule matches, instead of 404.
+    """
+
+
+def is_api_request() -> bool:
+    """Whether the current request is for the JSON API (errors are then JSON)."""
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, message: str, field: str | None = None) -> Response:
+    """Return the API's error document ``{"error": {"message", "field"}}`` with ``status``."""
+    response = jsonify({"error": {"message": message, "field": field}})
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="migraine-weather"'
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the ``id`` URL converter and the error handlers."""
+    app.url_map.converters["id"] = IdConverter
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        code = exc.code or 500
+        if is_api_request():
+            response = json_error(code, (exc.description or exc.name).strip())
+        else:
+            message = MESSAGES.get(code, exc.name)
+            response = Response(render_template("error.html", message=message), code,
+                                mimetype="text/html")
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        return response

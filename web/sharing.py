@@ -1,0 +1,179 @@
+"""Sharing a diary: share codes, who has access, revoking, the audit log, clinicians' views."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+
+from web.access import me, role_required
+from web.db import db_session, settings
+from web.forms import ActionForm, RedeemForm, add_error
+
+bp = Blueprint("sharing", __name__)
+
+#: Plain-language names of the audit log's actions.
+ACTIONS = {
+    "share_code_created": "created a share code",
+    "share_link_created": "redeemed a share code and can now see the diary",
+    "share_link_revoked": "ended a clinician's access",
+    "view_diary": "viewed the diary",
+    "view_report": "viewed the report",
+    "export_attacks": "exported the attacks (CSV)",
+}
+
+
+def _sharing_page(code: str | None = None, status: int = 200) -> ResponseReturnValue:
+    from tracker.sharing import links_of_patient
+
+    return render_template(
+        "sharing.html", links=links_of_patient(db_session(), me()), code=code,
+        hours=settings().web.share_code_hours, action=ActionForm(),
+        zone=ZoneInfo(me().profile.timezone),
+    ), status
+
+
+@bp.route("/sharing")
+@role_required("patient")
+def sharing() -> ResponseReturnValue:
+    """Who can see the patient's diary; create a share code; revoke access."""
+    return _sharing_page()
+
+
+@bp.route("/sharing/code", methods=["POST"])
+@role_required("patient")
+def create_code() -> ResponseReturnValue:
+    """Create a single-use share code and show it once (it is never stored in clear)."""
+    from tracker.sharing import create_invitation
+
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return _sharing_page(status=400)
+    session = db_session()
+    code, _ = create_invitation(session, me(), valid_hours=settings().web.share_code_hours)
+    session.commit()
+    return _sharing_page(code=code, status=201)
+
+
+@bp.route("/sharing/<id:link_id>/revoke", methods=["POST"])
+@role_required("patient")
+def revoke(link_id: int) -> ResponseReturnValue:
+    """End one clinician's access to the diary."""
+    from tracker.errors import NotFoundError
+    from tracker.sharing import revoke_link
+
+    session = db_session()
+    try:
+        revoke_link(session, me(), link_id)
+    except NotFoundError:
+        return render_template("error.html", message="No such sharing."), 404
+    session.commit()
+    flash("Access ended. That clinician can no longer see your diary.")
+    return redirect(url_for("sharing.sharing"))
+
+
+@bp.route("/audit")
+@role_required("patient")
+def audit() -> ResponseReturnValue:
+    """The patient's audit log: who viewed or exported their data, and sharing changes."""
+    from tracker.audit import events_for_patient
+    from tracker.models import User
+
+    session = db_session()
+    events = events_for_patient(session, me())
+    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
+    actors = {u.id: u for u in (session.get(User, i) for i in actor_ids) if u is not None}
+    return render_template("audit.html", events=events, actors=actors, actions=ACTIONS,
+                           zone=ZoneInfo(me().profile.timezone))
+
+
+@bp.route("/patients")
+@role_required("clinician")
+def patients() -> ResponseReturnValue:
+    """A clinician's list of the patients who share their diary, and the redeem form."""
+    from tracker.sharing import patients_of_clinician
+
+    return render_template("patients.html", patients=patients_of_clinician(db_session(), me()),
+                           form=RedeemForm())
+
+
+@bp.route("/patients/redeem", methods=["GET", "POST"])
+@role_required("clinician")
+def redeem() -> ResponseReturnValue:
+    """Redeem a patient's share code; the patient then appears on the list."""
+    from tracker.errors import TrackerError
+    from tracker.sharing import redeem_invitation
+
+    form = RedeemForm()
+    status = 200
+    if form.validate_on_submit():
+        session = db_session()
+        try:
+            redeem_invitation(session, me(), form.code.data or "")
+        except TrackerError as exc:
+            session.rollback()
+            add_error(form, exc.field, exc.message, "code")
+            status = 400
+        else:
+            session.commit()
+            flash("Code accepted. The patient is now on your list.")
+            return redirect(url_for("sharing.patients"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("redeem.html", form=form), status
+
+
+def _viewable_patient(patient_id: int):
+    """Return the patient if the current clinician is linked to them, else None."""
+    from tracker.errors import NotFoundError
+    from tracker.sharing import require_view
+
+    try:
+        return require_view(db_session(), me(), patient_id)
+    except NotFoundError:
+        return None
+
+
+@bp.route("/patients/<id:patient_id>")
+@role_required("clinician")
+def patient(patient_id: int) -> ResponseReturnValue:
+    """A linked patient's diary, read-only (the view is written to the patient's audit log)."""
+    from tracker.audit import record_access
+    from tracker.diary import list_attacks, list_checkins, list_courses
+    from tracker.profile import list_location_periods
+
+    session = db_session()
+    person = _viewable_patient(patient_id)
+    if person is None:
+        return render_template("error.html", message="No such patient on your list."), 404
+    record_access(session, me(), person, "view_diary")
+    session.commit()
+    items = list_attacks(session, person)
+    items.reverse()
+    return render_template(
+        "patient.html", patient=person, attacks=items, zone=ZoneInfo(person.profile.timezone),
+        checkins=list_checkins(session, person), courses=list_courses(session, person),
+        periods=list_location_periods(session, person),
+    )
+
+
+@bp.route("/patients/<id:patient_id>/attacks.csv")
+@role_required("clinician", "patient")
+def export(patient_id: int) -> ResponseReturnValue:
+    """Export a patient's attacks as CSV (the patient's own, or a linked patient's; audited)."""
+    from tracker.attacks_csv import export_attacks_csv
+    from tracker.audit import record_access
+    from tracker.diary import list_attacks
+
+    session = db_session()
+    person = _viewable_patient(patient_id)
+    if person is None:
+        return render_template("error.html", message="No such patient."), 404
+    record_access(session, me(), person, "export_attacks")
+    session.commit()
+    body = export_attacks_csv(list_attacks(session, person))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="attacks-{person.id}.csv"',
+        "Cache-Control": "no-store",
+    })

@@ -23,9 +23,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+#: Execution option naming SQLite's BEGIN mode ("IMMEDIATE" takes the write lock at once).
+SQLITE_BEGIN_OPTION = "sqlite_begin"
+
+
 def _sqlite_begin(conn) -> None:
     """Start SQLite transactions explicitly so that SAVEPOINTs and rollbacks behave."""
-    conn.exec_driver_sql("BEGIN")
+    mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -47,3 +52,19 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Return a session factory bound to ``engine`` (objects stay usable after commit)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_writer_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Return a session factory for read-then-write transactions (background jobs).
+
+    On SQLite its transactions start with ``BEGIN IMMEDIATE``: the write lock is taken (or
+    waited for, up to the busy timeout) at the start. A deferred transaction that reads and
+    then writes fails at once with "database is locked" when another connection committed
+    in between (WAL snapshot rule), which the busy timeout cannot help. Elsewhere it is
+    :func:`make_session_factory`.
+    """
+    if engine.dialect.name != "sqlite":
+        return make_session_factory(engine)
+    return sessionmaker(
+        engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"}), expire_on_commit=False
+    )

@@ -33,7 +33,7 @@ class CellSpan:
     longitude: float
 
 
-def _local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:
+def local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:
     """Return local midnight of ``day`` in UTC, floored to the hour (half-hour zones)."""
     instant = datetime.combine(day, time(0), zone).astimezone(UTC)
     return instant.replace(minute=0, second=0, microsecond=0)
@@ -92,14 +92,14 @@ def assemble_pressure(
     Each span's hours come from its own cell; the day before the first span (needed for the
     first 24-hour falls) comes from the first cell.
     """
-    start = _local_midnight_utc(first_day - timedelta(days=1), zone)
-    end = _local_midnight_utc(last_day + timedelta(days=1), zone)
+    start = local_midnight_utc(first_day - timedelta(days=1), zone)
+    end = local_midnight_utc(last_day + timedelta(days=1), zone)
     out = np.full(int((end - start) / HOUR), np.nan)
     for i, span in enumerate(spans):
         if span.cell_id is None:
             continue
-        lo = start if i == 0 else _local_midnight_utc(span.first_day, zone)
-        hi = _local_midnight_utc(span.last_day + timedelta(days=1), zone)
+        lo = start if i == 0 else local_midnight_utc(span.first_day, zone)
+        hi = local_midnight_utc(span.last_day + timedelta(days=1), zone)
         values = load_series(session, span.cell_id, lo, hi, variable)
         offset = int((lo - start) / HOUR)
         out[offset:offset + len(values)] = values

@@ -70,6 +70,26 @@ def cell_needs(
     return sorted(needs)
 
 
+def backfill_groups(
+    session: Session,
+    cells: Sequence[GridCell],
+    since: date,
+    now: datetime,
+    *,
+    archive_lag_days: int = 5,
+    max_chunk_days: int = 365,
+) -> list[tuple[tuple[str, date, date], list[GridCell]]]:
+    """Plan a backfill: each (endpoint, first UTC day, last UTC day) chunk with the cells that
+    need it, oldest chunk first (cells sharing a chunk share batched calls)."""
+    today = now.astimezone(UTC).date()
+    groups: dict[tuple[str, date, date], list[GridCell]] = defaultdict(list)
+    for cell in cells:
+        needs = cell_needs(session, cell, since, now, archive_lag_days)
+        for chunk in backfill_plan(needs, today, archive_lag_days, max_chunk_days):
+            groups[chunk].append(cell)
+    return sorted(groups.items(), key=lambda kv: kv[0][1])
+
+
 def backfill(
     session: Session,
     client: PressureClient,
@@ -84,14 +104,11 @@ def backfill(
     """Fill every cell's missing hours since ``since``: archive chunks, then the last days
     from the forecast API; cells needing the same chunk share one batched call (hPa)."""
     today = now.astimezone(UTC).date()
-    groups: dict[tuple[str, date, date], list[GridCell]] = defaultdict(list)
-    for cell in cells:
-        needs = cell_needs(session, cell, since, now, archive_lag_days)
-        for chunk in backfill_plan(needs, today, archive_lag_days, max_chunk_days):
-            groups[chunk].append(cell)
+    groups = backfill_groups(session, cells, since, now, archive_lag_days=archive_lag_days,
+                             max_chunk_days=max_chunk_days)
     total = FetchSummary()
     failed: set[int] = set()
-    for (endpoint, first, last), members in sorted(groups.items(), key=lambda kv: kv[0][1]):
+    for (endpoint, first, last), members in groups:
         if endpoint == "archive":
             result = fetch_and_store_archive(
                 session, client, members, first, last, now, batch_size=batch_size

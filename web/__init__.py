@@ -43,7 +43,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from web import account, api, auth, diary, errors, openapi, pages, security, sharing
+    from web import (
+        account,
+        api,
+        auth,
+        dashboard,
+        diary,
+        errors,
+        openapi,
+        pages,
+        security,
+        sharing,
+    )
 
     errors.init_app(app)  # first: the ``id`` URL converter is needed by the blueprints
     app.register_blueprint(pages.bp)
@@ -51,6 +62,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(account.bp)
     app.register_blueprint(diary.bp)
     app.register_blueprint(sharing.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
     csrf.exempt(api.bp)  # bearer tokens only: a cookie never authenticates an API request

@@ -12,12 +12,12 @@ bp = Blueprint("pages", __name__)
 
 @bp.route("/")
 def index():
-    """Send each user to their landing page (patients: the diary; clinicians: patients)."""
+    """Send each user to their landing page (patients: the dashboard; clinicians: patients)."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     role = me().role
     if role == "patient":
-        return redirect(url_for("diary.attacks"))
+        return redirect(url_for("dashboard.patient_dashboard"))
     if role == "clinician":
         return redirect(url_for("sharing.patients"))
     return render_template("admin.html")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from web.access import me, role_required
@@ -92,10 +92,13 @@ def audit() -> ResponseReturnValue:
 @role_required("clinician")
 def patients() -> ResponseReturnValue:
     """A clinician's list of the patients who share their diary, and the redeem form."""
-    from tracker.sharing import patients_of_clinician
+    from web.dashboard import SORT_KEYS, clinician_rows
 
-    return render_template("patients.html", patients=patients_of_clinician(db_session(), me()),
-                           form=RedeemForm())
+    sort = request.args.get("sort", "name")
+    descending = request.args.get("dir") == "desc"
+    return render_template("patients.html", rows=clinician_rows(sort, descending),
+                           form=RedeemForm(), sort=sort if sort in SORT_KEYS else "name",
+                           descending=descending)
 
 
 @bp.route("/patients/redeem", methods=["GET", "POST"])

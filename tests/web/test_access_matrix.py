@@ -160,6 +160,12 @@ EXPECT: dict[str, Rule] = {
     "api.patients": _api_clinician,
     "api.report": _api_report,
     "api.admin_status": _api_admin,
+    "dashboard.vega_bundle": _public,
+    "dashboard.method": _public,
+    "dashboard.patient_dashboard": _page(patients=frozenset({200})),
+    "dashboard.patient_report_page": _export,
+    "dashboard.export_csv": _export,
+    "dashboard.cohort": _clinician_page,
 }
 
 #: Requests that remove something (run after everything else; patient a's last of all).
@@ -176,7 +182,7 @@ def _requests(app, world) -> list[tuple[str, str, str]]:
         "attack_id": world.records["attack"], "course_id": world.records["course"],
         "period_id": world.records["location"], "link_id": world.records["link"],
         "token_id": world.records["token"], "patient_id": world.ids["a"],
-        "filename": "style.css",
+        "filename": "style.css", "digest": "0", "kind": "daily",
     }
     out = []
     for rule in app.url_map.iter_rules():

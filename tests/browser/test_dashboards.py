@@ -1,0 +1,149 @@
+"""Dashboards in a real browser: every chart renders, no console errors, nothing leaves
+127.0.0.1 (the network is cut for everything else), prints, downloads; screenshots kept."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1200, "height": 900}
+
+pytestmark = pytest.mark.browser
+
+
+class Visit:
+    """One browser context: a page, its console errors, and every request it made."""
+
+    def __init__(self, browser, base: str, viewport: dict, **kwargs) -> None:
+        self.base = base
+        self.context = browser.new_context(viewport=viewport, accept_downloads=True, **kwargs)
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        # The network is off: anything not on 127.0.0.1 is refused (and recorded).
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console",
+                     lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        self.requests.append(url)
+        if url.startswith(self.base + "/"):
+            route.continue_()
+        else:
+            route.abort()
+
+    def login(self, email: str) -> None:
+        self.page.goto(self.base + "/login")
+        self.page.fill("input[name=email]", email)
+        self.page.fill("input[name=password]", "demo-password")
+        self.page.click("form button[type=submit]")
+
+    def charts_rendered(self) -> int:
+        """Wait for every chart container to render and return how many there are."""
+        boxes = self.page.locator("[data-chart]")
+        count = boxes.count()
+        for i in range(count):
+            box = boxes.nth(i)
+            box.locator("svg, canvas").first.wait_for(state="attached", timeout=15_000)
+            assert box.get_attribute("data-rendered") == "true"
+        return count
+
+    def close(self) -> None:
+        assert not self.errors, self.errors
+        outside = [u for u in self.requests if not u.startswith(self.base + "/")]
+        assert not outside, outside
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, live_server):
+    opened: list[Visit] = []
+
+    def make(viewport=DESKTOP, **kwargs) -> Visit:
+        v = Visit(browser, live_server, viewport, **kwargs)
+        opened.append(v)
+        return v
+
+    yield make
+    for v in opened:
+        v.close()
+
+
+def test_patient_dashboard_renders_every_chart(visit):
+    v = visit()
+    v.login("patient1@demo.example")
+    assert v.page.url.endswith("/dashboard")
+    assert v.charts_rendered() == 3
+    text = v.page.inner_text("main")
+    assert "weather-linked" in text.lower() and "95% CI" in text
+    assert "Not medical advice" in v.page.inner_text("footer")
+    for word in ("danger", "alarm", "warning!"):
+        assert word not in text.lower()
+    # Each chart has its numbers in text too.
+    assert v.page.locator("table.alt-table").count() >= 1
+    v.page.screenshot(path=str(SHOTS / "patient-dashboard.png"), full_page=True)
+
+
+def test_patient_logs_attacks_from_a_phone(visit):
+    v = visit(viewport=PHONE, is_mobile=True, has_touch=True)
+    v.login("patient3@demo.example")
+    v.page.goto(v.base + "/attacks")
+    for hour in ("07", "08", "09"):
+        v.page.fill("input[name=started_at]", f"2026-01-1{hour[-1]}T{hour}:15")
+        v.page.fill("input[name=intensity]", "5")
+        v.page.click("form.quick button[type=submit]")
+        assert "Attack saved" in v.page.inner_text("main")
+    assert v.page.locator("text=2026-01-19 09:15").count() == 1
+    width = v.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, "the page scrolls sideways on a phone"
+    v.page.screenshot(path=str(SHOTS / "phone-attack-log.png"), full_page=False)
+
+
+def test_clinician_list_report_print_and_download(visit, tmp_path):
+    v = visit()
+    v.login("clinician@demo.example")
+    assert v.page.url.endswith("/patients")
+    rows = v.page.locator("table.patients tbody tr")
+    assert rows.count() == 3
+    summaries = [rows.nth(i).locator("td.verdict-cell").inner_text() for i in range(3)]
+    assert summaries == ["weather linked reduced", "non weather reduced", "no clear change"]
+    v.page.screenshot(path=str(SHOTS / "clinician-patients.png"), full_page=True)
+    v.page.click("text=MMD after")  # sortable
+    first = v.page.locator("table.patients tbody tr").first.locator("th").inner_text()
+    assert "patient 2" in first
+
+    v.page.goto(v.base + "/patients")
+    v.page.click("text=Demo patient 1 (Oslo)")
+    assert v.charts_rendered() == 3
+    assert v.page.locator("table.stats").count() == 2
+    v.page.screenshot(path=str(SHOTS / "clinician-report.png"), full_page=True)
+
+    v.page.emulate_media(media="print")
+    assert v.page.locator("header.top nav").is_hidden()
+    for paper in ("A4", "Letter"):
+        pdf = v.page.pdf(format=paper, print_background=False)
+        assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    v.page.emulate_media(media="screen")
+
+    with v.page.expect_download() as info:
+        v.page.click("text=Daily table (CSV)")
+    saved = tmp_path / "daily.csv"
+    info.value.save_as(saved)
+    table = list(csv.DictReader(io.StringIO(saved.read_text())))
+    assert len(table) >= 260 and {"date", "classification", "window"} <= set(table[0])
+
+
+def test_cohort_page_draws_the_forest_plot(visit):
+    v = visit()
+    v.login("clinician@demo.example")
+    v.page.goto(v.base + "/cohort")
+    assert v.charts_rendered() == 1
+    assert "50% responders" in v.page.inner_text("main")
+    v.page.screenshot(path=str(SHOTS / "clinician-cohort.png"), full_page=True)

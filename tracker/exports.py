@@ -1,0 +1,107 @@
+"""CSV exports of a patient's data: attacks, the daily table, hourly pressure, report summary.
+
+Every export is formula-escaped (tracker.csvfmt); the caller logs the export in the audit log
+when the person exporting is not the patient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from correlation.report import DAY_KEYS
+from tracker.attacks_csv import export_attacks_csv
+from tracker.csvfmt import write_csv
+from tracker.diary import list_attacks
+from tracker.models import User
+from tracker.profile import list_location_periods, require_patient
+from tracker.report import cell_spans, local_midnight_utc
+from weather.store import iter_export_rows
+
+PRESSURE_COLUMNS = ("observed_at", "surface_pressure_hpa", "msl_hpa", "source", "location")
+SUMMARY_COLUMNS = ("section", "name", "value", "ci_low", "ci_high", "p_value")
+PERIOD_FIELDS = (
+    "start", "end", "covered_days", "migraine_days", "mmd", "weather_linked_days",
+    "weather_linked_mmd", "non_weather_days", "non_weather_mmd", "unclassified_days",
+    "window_days", "nonwindow_days", "onsets_window", "at_risk_window_days",
+    "onsets_nonwindow", "at_risk_nonwindow_days", "migraine_window_days",
+    "migraine_nonwindow_days", "attributable_mmd", "pressure_coverage",
+)
+
+
+def attacks_csv(session: Session, patient: User) -> str:
+    """The patient's attacks in the import format."""
+    return export_attacks_csv(list_attacks(session, patient))
+
+
+def daily_csv(report: Mapping[str, Any]) -> str:
+    """One row per day with every column of the report's ``days`` (needs include_days)."""
+    return write_csv(DAY_KEYS, report.get("days") or [])
+
+
+def _interval_row(section: str, name: str, iv: Mapping[str, Any]) -> dict[str, Any]:
+    return {"section": section, "name": name, "value": iv.get("estimate"),
+            "ci_low": iv.get("ci_low"), "ci_high": iv.get("ci_high"),
+            "p_value": iv.get("p_value")}
+
+
+def summary_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The report as long rows: section, name, value, interval and p-value where they exist."""
+    rows: list[dict[str, Any]] = [
+        {"section": "report", "name": "schema", "value": report["schema"]},
+        {"section": "report", "name": "generated_at", "value": report["generated_at"]},
+    ]
+    rows += [{"section": "config", "name": k, "value": v} for k, v in report["config"].items()]
+    rows += [{"section": "course", "name": k, "value": v} for k, v in report["course"].items()]
+    for period, stats in report["periods"].items():
+        for name in PERIOD_FIELDS:
+            rows.append({"section": period, "name": name, "value": stats.get(name)})
+        rows.append(_interval_row(period, "exposure_rate_ratio", stats["exposure_rate_ratio"]))
+    comparison = report["comparison"]
+    for name in ("mmd_change", "mmd_change_pct", "responder_50"):
+        rows.append({"section": "comparison", "name": name, "value": comparison[name]})
+    for kind, iv in comparison["rate_ratio"].items():
+        rows.append(_interval_row("comparison", f"rate_ratio_{kind}", iv))
+    for name in ("ratio_of_rate_ratios", "sensitivity_ratio"):
+        rows.append(_interval_row("comparison", name, comparison[name]))
+    for section in ("findings", "warnings"):
+        rows += [{"section": section, "name": f["code"], "value": f["text"]}
+                 for f in report[section]]
+    return rows
+
+
+def summary_csv(report: Mapping[str, Any]) -> str:
+    """The report summary as CSV (section, name, value, ci_low, ci_high, p_value)."""
+    return write_csv(SUMMARY_COLUMNS, summary_rows(report))
+
+
+def pressure_rows(
+    session: Session, patient: User, report: Mapping[str, Any], grid_degrees: float
+) -> Iterator[dict[str, Any]]:
+    """Hourly pressure the report used: each location period's cell over its days (UTC, hPa)."""
+    profile = require_patient(patient)
+    zone = ZoneInfo(profile.timezone)
+    days = report.get("days") or []
+    if not days:
+        return
+    first, last = date.fromisoformat(days[0]["date"]), date.fromisoformat(days[-1]["date"])
+    periods = list_location_periods(session, patient)
+    for span in cell_spans(session, periods, first, last, grid_degrees):
+        if span.cell_id is None:
+            continue
+        lo = local_midnight_utc(span.first_day, zone)
+        hi = local_midnight_utc(span.last_day + timedelta(days=1), zone)
+        label = f"{span.latitude:.4f},{span.longitude:.4f}"
+        for row in iter_export_rows(session, span.cell_id, lo, hi):
+            yield {**row, "location": label}
+
+
+def pressure_csv(
+    session: Session, patient: User, report: Mapping[str, Any], grid_degrees: float
+) -> str:
+    """The hourly pressure export as CSV."""
+    return write_csv(PRESSURE_COLUMNS, pressure_rows(session, patient, report, grid_degrees))

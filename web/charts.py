@@ -1,0 +1,235 @@
+"""Altair chart specs for the dashboards; each returns a Vega-Lite dict for vega-embed.
+
+Colours come from the Okabe-Ito palette, which stays distinct for the common forms of colour
+blindness; every chart also has its numbers in a table on the page (its text alternative).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+import altair as alt
+
+from weather.station_csv import UNIT_TO_HPA
+
+#: Day classes and their colours (Okabe-Ito: vermillion, blue, grey; light grey for none).
+DAY_CLASSES = {
+    "weather_linked": ("Weather-linked migraine day", "#D55E00"),
+    "non_weather": ("Non-weather migraine day", "#0072B2"),
+    "unclassified": ("Unclassified migraine day", "#999999"),
+    "none": ("No migraine", "#EEEEEE"),
+}
+PERIOD_LABELS = {"baseline": "Before", "treatment": "During", "followup": "After"}
+WIDTH = "container"
+
+
+def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """Return the Vega-Lite dict (schema validation is skipped: the specs are ours).
+
+    Axes and legends are fitted inside the container's width, so a phone never scrolls.
+    """
+    spec = chart.to_dict(validate=False)
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return spec
+
+
+def day_class(day: Mapping[str, Any]) -> str:
+    """Return the calendar class of one report day."""
+    if not day.get("migraine_day"):
+        return "none"
+    return day.get("classification") or "unclassified"
+
+
+def calendar_chart(days: Sequence[Mapping[str, Any]], weeks: int = 26) -> dict[str, Any]:
+    """A calendar of the last ``weeks`` weeks: one square per day, coloured by class."""
+    if not days:
+        return _spec(alt.Chart(alt.Data(values=[])).mark_rect())
+    last = date.fromisoformat(days[-1]["date"])
+    first = last - timedelta(days=7 * weeks - 1)
+    monday0 = first - timedelta(days=first.weekday())
+    rows = []
+    for d in days:
+        day = date.fromisoformat(d["date"])
+        if day < first:
+            continue
+        label, _ = DAY_CLASSES[day_class(d)]
+        rows.append({
+            "date": d["date"], "week": (day - monday0).days // 7, "weekday": day.strftime("%a"),
+            "class": label, "period": PERIOD_LABELS.get(d.get("period") or "", "Outside"),
+            "pressure_fall_day": bool(d.get("window")),
+        })
+    domain = [v[0] for v in DAY_CLASSES.values()]
+    colours = [v[1] for v in DAY_CLASSES.values()]
+    chart = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_rect(stroke="white", strokeWidth=1.5, cornerRadius=2)
+        .encode(
+            x=alt.X("week:O", title=None, axis=None),
+            y=alt.Y("weekday:O", title=None,
+                    sort=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]),
+            color=alt.Color("class:N", scale=alt.Scale(domain=domain, range=colours),
+                            legend=alt.Legend(title=None, orient="bottom", columns=2)),
+            tooltip=[alt.Tooltip("date:N", title="Date"), alt.Tooltip("class:N", title="Day"),
+                     alt.Tooltip("period:N", title="Period"),
+                     alt.Tooltip("pressure_fall_day:N", title="Pressure-fall window")],
+        )
+        .properties(width=WIDTH, height=150, title="Migraine days, last six months")
+    )
+    return _spec(chart)
+
+
+def convert_hpa(value_hpa: float, unit: str) -> float:
+    """Convert a pressure from hPa to ``unit`` (hPa, inHg, mmHg or kPa)."""
+    return value_hpa / UNIT_TO_HPA[unit.lower()]
+
+
+def pressure_chart(
+    hours: Iterable[tuple[str, float]],
+    attacks: Iterable[Mapping[str, Any]],
+    fall_days: Iterable[str],
+    unit: str,
+    periods: Mapping[str, Mapping[str, Any]],
+) -> dict[str, Any]:
+    """Hourly pressure in the patient's unit, with pressure-fall days shaded and attacks marked.
+
+    ``hours`` are (ISO instant, hPa); ``attacks`` have ``start`` (ISO) and ``kind``;
+    ``fall_days`` are ISO dates whose weather window is true. Drag or scroll to zoom.
+    """
+    digits = 2 if unit.lower() in ("inhg", "kpa") else 1
+    line_rows = [{"t": t, "p": round(convert_hpa(v, unit), digits)} for t, v in hours]
+    shade_rows = [{"start": d, "end": (date.fromisoformat(d) + timedelta(days=1)).isoformat()}
+                  for d in fall_days]
+    attack_rows = [{"t": a["start"], "kind": a["kind"]} for a in attacks]
+    period_rows = [
+        {"start": p["start"], "end": p["end"], "label": PERIOD_LABELS[name]}
+        for name, p in periods.items() if p.get("start") and p.get("end")
+    ]
+    zoom = alt.selection_interval(bind="scales", encodings=["x"], name="zoom")
+    x = alt.X("t:T", title=None)
+    base_shade = alt.Chart(alt.Data(values=shade_rows)).mark_rect(
+        color="#F0E442", opacity=0.55
+    ).encode(x=alt.X("start:T"), x2="end:T")
+    line = (
+        alt.Chart(alt.Data(values=line_rows))
+        .mark_line(color="#333333", strokeWidth=1)
+        .encode(x=x, y=alt.Y("p:Q", title=f"Pressure ({unit})", scale=alt.Scale(zero=False)),
+                tooltip=[alt.Tooltip("t:T", title="Time", format="%d %b %H:%M"),
+                         alt.Tooltip("p:Q", title=unit)])
+        .add_params(zoom)
+    )
+    attacks_layer = (
+        alt.Chart(alt.Data(values=attack_rows))
+        .mark_rule(strokeWidth=1.5)
+        .encode(
+            x=alt.X("t:T"),
+            color=alt.Color("kind:N", title="Attack",
+                            scale=alt.Scale(domain=["migraine", "headache"],
+                                            range=["#CC79A7", "#009E73"]),
+                            legend=alt.Legend(orient="bottom")),
+            tooltip=[alt.Tooltip("t:T", title="Attack began", format="%d %b %H:%M"),
+                     alt.Tooltip("kind:N", title="Kind")],
+        )
+    )
+    period_layer = (
+        alt.Chart(alt.Data(values=period_rows))
+        .mark_text(align="left", baseline="top", dy=2, dx=3, color="#555555", fontSize=11,
+                   clip=True)
+        .encode(x=alt.X("start:T"), y=alt.value(0), text="label:N")
+    )
+    period_rules = alt.Chart(alt.Data(values=period_rows)).mark_rule(
+        color="#777777", strokeDash=[4, 3]
+    ).encode(x=alt.X("start:T"))
+    chart = alt.layer(base_shade, line, attacks_layer, period_rules, period_layer).properties(
+        width=WIDTH, height=260,
+        title="Pressure (yellow: pressure-fall days) and attacks; drag to pan, scroll to zoom",
+    )
+    return _spec(chart)
+
+
+def period_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Weather-linked and non-weather migraine days per 28 days for each period."""
+    rows = []
+    for name, label in PERIOD_LABELS.items():
+        period = report["periods"][name]
+        for key, kind in (("weather_linked_mmd", "Weather-linked"),
+                          ("non_weather_mmd", "Non-weather")):
+            if period.get(key) is not None:
+                rows.append({"period": label, "kind": kind, "per28": round(period[key], 2),
+                             "days": period["covered_days"]})
+    return rows
+
+
+def period_bars(report: Mapping[str, Any]) -> dict[str, Any]:
+    """Before / during / after bars of weather-linked and non-weather migraine days per 28."""
+    chart = (
+        alt.Chart(alt.Data(values=period_rows(report)))
+        .mark_bar()
+        .encode(
+            x=alt.X("period:N", title=None, sort=list(PERIOD_LABELS.values()),
+                    axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("kind:N", sort=["Weather-linked", "Non-weather"]),
+            y=alt.Y("per28:Q", title="Migraine days per 28 days"),
+            color=alt.Color("kind:N", title=None,
+                            scale=alt.Scale(domain=["Weather-linked", "Non-weather"],
+                                            range=["#D55E00", "#0072B2"]),
+                            legend=alt.Legend(orient="bottom")),
+            tooltip=[alt.Tooltip("period:N", title="Period"), alt.Tooltip("kind:N"),
+                     alt.Tooltip("per28:Q", title="Days per 28"),
+                     alt.Tooltip("days:Q", title="Diary days")],
+        )
+        .properties(width=WIDTH, height=220, title="Migraine days per 28 days by period")
+    )
+    return _spec(chart)
+
+
+def forest_rows(cohort: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per patient with a sensitivity ratio, then the pooled estimates."""
+    rows = []
+    for r in cohort["rows"]:
+        sr = r["sensitivity_ratio"]
+        if sr["estimate"] and sr["ci_low"] and sr["ci_high"]:
+            rows.append({"label": r["label"], "estimate": sr["estimate"], "low": sr["ci_low"],
+                         "high": sr["ci_high"], "kind": "patient"})
+    pooled = cohort["pooled_sensitivity_ratio"]
+    for key, label in (("fixed", "Pooled (fixed effect)"), ("random", "Pooled (random effects)")):
+        iv = pooled.get(key) or {}
+        if iv.get("estimate") and iv.get("ci_low") and iv.get("ci_high"):
+            rows.append({"label": label, "estimate": iv["estimate"], "low": iv["ci_low"],
+                         "high": iv["ci_high"], "kind": "pooled"})
+    return rows
+
+
+def forest_plot(cohort: Mapping[str, Any]) -> dict[str, Any]:
+    """Forest plot of the per-patient and pooled sensitivity ratios (log scale, 1 = no change)."""
+    rows = forest_rows(cohort)
+    order = [r["label"] for r in rows]
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        y=alt.Y("label:N", title=None, sort=order),
+    )
+    scale = alt.Scale(type="log")
+    bars = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("low:Q", scale=scale, title="Sensitivity ratio (after / before), log scale"),
+        x2="high:Q",
+        color=alt.Color("kind:N", scale=alt.Scale(domain=["patient", "pooled"],
+                                                  range=["#0072B2", "#D55E00"]), legend=None),
+    )
+    points = base.mark_point(filled=True, size=70).encode(
+        x=alt.X("estimate:Q", scale=scale),
+        color=alt.Color("kind:N", legend=None),
+        shape=alt.Shape("kind:N", scale=alt.Scale(domain=["patient", "pooled"],
+                                                  range=["circle", "diamond"]), legend=None),
+        tooltip=[alt.Tooltip("label:N", title="Patient"),
+                 alt.Tooltip("estimate:Q", format=".2f", title="Ratio"),
+                 alt.Tooltip("low:Q", format=".2f", title="95% CI from"),
+                 alt.Tooltip("high:Q", format=".2f", title="to")],
+    )
+    one = alt.Chart(alt.Data(values=[{"x": 1}])).mark_rule(
+        color="#777777", strokeDash=[4, 3]
+    ).encode(x="x:Q")
+    chart = alt.layer(bars, points, one).properties(
+        width=WIDTH, height=max(80, 28 * len(rows)),
+        title="Change in weather sensitivity (below 1: the link with pressure falls weakened)",
+    )
+    return _spec(chart)

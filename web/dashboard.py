@@ -1,0 +1,320 @@
+"""Dashboards: the patient's own, a patient's report for clinicians, the cohort, CSV exports,
+and the chart bundle (served by the app itself, so every page works offline)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+
+from web.access import me, role_required
+from web.db import db_session, settings
+
+bp = Blueprint("dashboard", __name__)
+
+#: One year: the bundle's URL carries its hash, so a new bundle gets a new URL.
+BUNDLE_MAX_AGE = 365 * 24 * 3600
+#: Hourly points drawn in the pressure timeline (every n-th hour beyond this).
+MAX_TIMELINE_POINTS = 4000
+
+
+@dataclass
+class PatientView:
+    """What a dashboard shows for one patient."""
+
+    patient: Any
+    report: dict[str, Any] | None
+    charts: dict[str, dict[str, Any]]
+    unit: str
+    open_meteo: bool
+
+
+@bp.app_template_filter("num")
+def num(value: Any, digits: int = 1, sign: bool = False) -> str:
+    """Format a number for a page: fixed digits, optional sign, a dash when missing."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+
+
+def _bundle() -> tuple[str, str]:
+    """Return (JavaScript, short hash) of the vega-embed bundle, built once per process."""
+    cached = current_app.extensions.get("mw_vega_bundle")
+    if cached is None:
+        import vl_convert
+
+        text = vl_convert.javascript_bundle()
+        cached = (text, hashlib.sha256(text.encode()).hexdigest()[:16])
+        current_app.extensions["mw_vega_bundle"] = cached
+    return cached
+
+
+def bundle_url() -> str:
+    """URL of the chart bundle (content-addressed, cached for a year)."""
+    return url_for("dashboard.vega_bundle", digest=_bundle()[1])
+
+
+@bp.route("/assets/vega-<digest>.js")
+def vega_bundle(digest: str) -> ResponseReturnValue:
+    """Vega, Vega-Lite and vega-embed in one file, from vl-convert (no CDN)."""
+    text, actual = _bundle()
+    if digest != actual:
+        return redirect(url_for("dashboard.vega_bundle", digest=actual))
+    response = Response(text, mimetype="text/javascript")
+    response.headers["Cache-Control"] = f"public, max-age={BUNDLE_MAX_AGE}, immutable"
+    response.set_etag(actual)
+    return response
+
+
+def _patient_view(patient) -> PatientView:
+    """Compute the patient's report with its charts (pressure in the patient's unit)."""
+    from correlation import analyze
+    from tracker.report import patient_series
+    from web import charts
+
+    session = db_session()
+    s = settings()
+    unit = patient.profile.pressure_unit
+    series = patient_series(session, patient, config=s.analysis,
+                            grid_degrees=s.weather.grid_degrees)
+    if series is None:
+        return PatientView(patient, None, {}, unit, False)
+    report = analyze(series, s.analysis, generated_at=datetime.now(UTC)).to_dict(
+        include_days=True
+    )
+    days = report["days"]
+    pressure = series.pressure_hpa
+    index = np.arange(0, len(pressure), max(1, len(pressure) // MAX_TIMELINE_POINTS))
+    index = index[~np.isnan(pressure[index])]
+    hours = [((series.pressure_start + timedelta(hours=int(i))).isoformat(), float(pressure[i]))
+             for i in index]
+    attacks = [{"start": a.started_at.isoformat(), "kind": a.kind} for a in series.attacks]
+    fall_days = [d["date"] for d in days if d["window"]]
+    chart_specs = {
+        "calendar": charts.calendar_chart(days),
+        "pressure": charts.pressure_chart(hours, attacks, fall_days, unit, report["periods"]),
+        "periods": charts.period_bars(report),
+    }
+    return PatientView(patient, report, chart_specs, unit, _uses_open_meteo(patient))
+
+
+def _uses_open_meteo(patient) -> bool:
+    """Whether any of the patient's cells holds Open-Meteo data (archive or forecast)."""
+    from sqlalchemy import select
+
+    from tracker.profile import list_location_periods
+    from weather.grid import cell_key
+    from weather.models import GridCell, PressureObservation
+
+    session = db_session()
+    grid = settings().weather.grid_degrees
+    for period in list_location_periods(session, patient):
+        lat_e4, lon_e4 = cell_key(period.latitude, period.longitude, grid)
+        found = session.scalar(
+            select(PressureObservation.cell_id)
+            .join(GridCell, GridCell.id == PressureObservation.cell_id)
+            .where(GridCell.lat_e4 == lat_e4, GridCell.lon_e4 == lon_e4,
+                   PressureObservation.source.in_(("archive", "forecast")))
+            .limit(1)
+        )
+        if found is not None:
+            return True
+    return False
+
+
+def _viewable(patient_id: int):
+    """The patient if the person asking may see them (self or linked clinician), else 404."""
+    from tracker.errors import NotFoundError
+    from tracker.sharing import require_view
+
+    try:
+        return require_view(db_session(), me(), patient_id)
+    except NotFoundError:
+        abort(404)
+
+
+def _chart_blocks(view: PatientView) -> dict[str, str]:
+    """The chart specs as JSON text for <script type="application/json"> blocks."""
+    return {name: json.dumps(spec, allow_nan=False).replace("</", "<\\/")
+            for name, spec in view.charts.items()}
+
+
+#: Columns of the clinician's list a user can sort by -> how to read the value from a row.
+SORT_KEYS = ("name", "mmd_baseline", "mmd_followup", "weather_linked_change",
+             "non_weather_change", "sensitivity_ratio", "responder_50", "verdict")
+FLAG_LABELS = {
+    "insufficient_data": "insufficient data",
+    "low_pressure_coverage": "low pressure coverage",
+    "assumed_completeness": "completeness assumed",
+    "travel_days": "travel days",
+}
+
+
+def list_report(session, patient, now: datetime | None = None) -> dict[str, Any] | None:
+    """The patient's report dict: the stored snapshot if still fresh, else computed now."""
+    from tracker.snapshots import get_fresh_snapshot, refresh_snapshot
+
+    s = settings()
+    now = now or datetime.now(UTC)
+    report = get_fresh_snapshot(session, patient, s.analysis, s.weather.grid_degrees, now)
+    if report is None and refresh_snapshot(session, patient, s.analysis,
+                                           s.weather.grid_degrees, now):
+        report = get_fresh_snapshot(session, patient, s.analysis, s.weather.grid_degrees, now)
+    return report
+
+
+def patient_row(patient, report: dict[str, Any] | None) -> dict[str, Any]:
+    """One line of the clinician's list: headline numbers and data-quality flags."""
+    row: dict[str, Any] = {"patient": patient, "name": patient.name or patient.email,
+                           "report": report is not None}
+    if report is None:
+        return {**row, "flags": ["no course yet"], "verdict": None}
+    base, fu = report["periods"]["baseline"], report["periods"]["followup"]
+    comp = report["comparison"]
+
+    def change(key: str) -> float | None:
+        return None if base[key] is None or fu[key] is None else fu[key] - base[key]
+
+    codes = {w["code"] for w in report["warnings"]}
+    return {
+        **row,
+        "mmd_baseline": base["mmd"], "mmd_followup": fu["mmd"],
+        "weather_linked_change": change("weather_linked_mmd"),
+        "non_weather_change": change("non_weather_mmd"),
+        "sensitivity": comp["sensitivity_ratio"],
+        "sensitivity_ratio": comp["sensitivity_ratio"]["estimate"],
+        "responder_50": comp["responder_50"],
+        "verdict": report["findings"][0]["code"],
+        "verdict_text": report["findings"][0]["text"],
+        "flags": [label for code, label in FLAG_LABELS.items() if code in codes],
+    }
+
+
+def sort_rows(rows: list[dict[str, Any]], key: str, descending: bool) -> list[dict[str, Any]]:
+    """Sort the list by a column; rows without a value go last whatever the direction."""
+    if key not in SORT_KEYS:
+        key = "name"
+    present = [r for r in rows if r.get(key) is not None]
+    missing = [r for r in rows if r.get(key) is None]
+    present.sort(key=lambda r: (str(r[key]).lower() if key in ("name", "verdict") else r[key]),
+                 reverse=descending)
+    return present + missing
+
+
+def clinician_rows(sort: str = "name", descending: bool = False) -> list[dict[str, Any]]:
+    """The logged-in clinician's patients with their numbers (each view audit-logged)."""
+    from tracker.audit import record_access
+    from tracker.sharing import patients_of_clinician
+
+    session = db_session()
+    rows = []
+    for patient in patients_of_clinician(session, me()):
+        rows.append(patient_row(patient, list_report(session, patient)))
+        record_access(session, me(), patient, "view_report", "list")
+    session.commit()
+    return sort_rows(rows, sort, descending)
+
+
+@bp.route("/dashboard")
+@role_required("patient")
+def patient_dashboard() -> ResponseReturnValue:
+    """The patient's own dashboard: calendar, pressure timeline, period bars, summary."""
+    view = _patient_view(me())
+    return render_template("dashboard.html", view=view, charts=_chart_blocks(view),
+                           own=True, bundle=bundle_url())
+
+
+@bp.route("/patients/<id:patient_id>/report")
+@role_required("clinician", "patient")
+def patient_report_page(patient_id: int) -> ResponseReturnValue:
+    """One patient's full report: charts, the statistics table, findings and caveats."""
+    from tracker.audit import record_access
+
+    patient = _viewable(patient_id)
+    session = db_session()
+    record_access(session, me(), patient, "view_report", "page")
+    session.commit()
+    view = _patient_view(patient)
+    return render_template("report.html", view=view, charts=_chart_blocks(view),
+                           own=patient.id == me().id, bundle=bundle_url())
+
+
+@bp.route("/patients/<id:patient_id>/export/<kind>.csv")
+@role_required("clinician", "patient")
+def export_csv(patient_id: int, kind: str) -> ResponseReturnValue:
+    """CSV exports of the report: ``daily``, ``pressure`` or ``summary`` (audited)."""
+    from tracker import exports
+    from tracker.audit import record_access
+    from tracker.report import patient_report
+
+    if kind not in ("daily", "pressure", "summary"):
+        abort(404)
+    patient = _viewable(patient_id)
+    session = db_session()
+    s = settings()
+    report = patient_report(session, patient, config=s.analysis,
+                            grid_degrees=s.weather.grid_degrees)
+    if report is None:
+        return render_template("error.html",
+                               message="No treatment course is recorded yet."), 404
+    data = report.to_dict(include_days=True)
+    if kind == "daily":
+        body = exports.daily_csv(data)
+    elif kind == "summary":
+        body = exports.summary_csv(data)
+    else:
+        body = exports.pressure_csv(session, patient, data, s.weather.grid_degrees)
+    record_access(session, me(), patient, f"export_{kind}", "csv")
+    session.commit()
+    name = f"migraine-weather-{kind}-{patient.id}.csv"
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/cohort")
+@role_required("clinician")
+def cohort() -> ResponseReturnValue:
+    """The clinician's patients together: medians, responders, tests, forest plot."""
+    from tracker.cohort import clinician_cohort
+    from web import charts
+
+    session = db_session()
+    s = settings()
+    summary = clinician_cohort(session, me(), config=s.analysis,
+                               grid_degrees=s.weather.grid_degrees).to_dict()
+    session.commit()
+    spec = charts.forest_plot(summary)
+    blocks = {"forest": json.dumps(spec, allow_nan=False).replace("</", "<\\/")}
+    return render_template("cohort.html", summary=summary, charts=blocks,
+                           forest=charts.forest_rows(summary), bundle=bundle_url())
+
+
+@bp.route("/method")
+def method() -> ResponseReturnValue:
+    """How the numbers are made: docs/method.md rendered as a page."""
+    return render_template("method.html", body=_method_html())
+
+
+def _method_html() -> str | None:
+    """docs/method.md as HTML (read once), or None when the docs are not installed."""
+    cached = current_app.extensions.get("mw_method_html")
+    if cached is None:
+        from pathlib import Path
+
+        import markdown
+
+        path = Path(__file__).resolve().parents[1] / "docs" / "method.md"
+        if not path.exists():
+            return None
+        cached = markdown.markdown(path.read_text(encoding="utf-8"),
+                                   extensions=["tables", "toc"])
+        current_app.extensions["mw_method_html"] = cached
+    return cached

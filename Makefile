@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint install install-test clean migrate bench
+.PHONY: demo test lint install install-test clean migrate bench screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ test: $(TEST_STAMP)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
+
+screenshots: $(TEST_STAMP)
+	MW_SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
 
 bench: $(TEST_STAMP)
 	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

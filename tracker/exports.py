@@ -13,15 +13,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from correlation import MethodConfig
 from correlation.report import DAY_KEYS
 from tracker.attacks_csv import export_attacks_csv
 from tracker.csvfmt import write_csv
 from tracker.diary import list_attacks
 from tracker.models import User
 from tracker.profile import list_location_periods, require_patient
-from tracker.report import cell_spans, local_midnight_utc
+from tracker.report import cell_spans, local_midnight_utc, patient_report
 from weather.store import iter_export_rows
 
+#: What can be exported for a patient (each a CSV).
+EXPORT_KINDS = ("attacks", "daily", "pressure", "summary")
 PRESSURE_COLUMNS = ("observed_at", "surface_pressure_hpa", "msl_hpa", "source", "location")
 SUMMARY_COLUMNS = ("section", "name", "value", "ci_low", "ci_high", "p_value")
 PERIOD_FIELDS = (
@@ -105,3 +108,27 @@ def pressure_csv(
 ) -> str:
     """The hourly pressure export as CSV."""
     return write_csv(PRESSURE_COLUMNS, pressure_rows(session, patient, report, grid_degrees))
+
+
+def patient_export(
+    session: Session,
+    patient: User,
+    kind: str,
+    *,
+    config: MethodConfig,
+    grid_degrees: float,
+) -> str | None:
+    """One of EXPORT_KINDS as CSV text; None when a report is needed and there is no course."""
+    if kind not in EXPORT_KINDS:
+        raise ValueError(f"kind: {kind!r} is not one of {', '.join(EXPORT_KINDS)}")
+    if kind == "attacks":
+        return attacks_csv(session, patient)
+    report = patient_report(session, patient, config=config, grid_degrees=grid_degrees)
+    if report is None:
+        return None
+    data = report.to_dict(include_days=True)
+    if kind == "daily":
+        return daily_csv(data)
+    if kind == "summary":
+        return summary_csv(data)
+    return pressure_csv(session, patient, data, grid_degrees)

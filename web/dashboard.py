@@ -250,33 +250,29 @@ def patient_report_page(patient_id: int) -> ResponseReturnValue:
 @bp.route("/patients/<id:patient_id>/export/<kind>.csv")
 @role_required("clinician", "patient")
 def export_csv(patient_id: int, kind: str) -> ResponseReturnValue:
-    """CSV exports of the report: ``daily``, ``pressure`` or ``summary`` (audited)."""
-    from tracker import exports
+    """CSV exports: ``attacks``, ``daily``, ``pressure`` or ``summary`` (audit-logged)."""
     from tracker.audit import record_access
-    from tracker.report import patient_report
+    from tracker.exports import EXPORT_KINDS, patient_export
 
-    if kind not in ("daily", "pressure", "summary"):
+    if kind not in EXPORT_KINDS:
         abort(404)
     patient = _viewable(patient_id)
     session = db_session()
     s = settings()
-    report = patient_report(session, patient, config=s.analysis,
-                            grid_degrees=s.weather.grid_degrees)
-    if report is None:
+    body = patient_export(session, patient, kind, config=s.analysis,
+                          grid_degrees=s.weather.grid_degrees)
+    if body is None:
         return render_template("error.html",
                                message="No treatment course is recorded yet."), 404
-    data = report.to_dict(include_days=True)
-    if kind == "daily":
-        body = exports.daily_csv(data)
-    elif kind == "summary":
-        body = exports.summary_csv(data)
-    else:
-        body = exports.pressure_csv(session, patient, data, s.weather.grid_degrees)
     record_access(session, me(), patient, f"export_{kind}", "csv")
     session.commit()
-    name = f"migraine-weather-{kind}-{patient.id}.csv"
+    return csv_response(body, f"migraine-weather-{kind}-{patient.id}.csv")
+
+
+def csv_response(body: str, filename: str) -> Response:
+    """A CSV download."""
     return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.route("/cohort")

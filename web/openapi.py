@@ -480,6 +480,22 @@ PATHS: dict[str, Any] = {
                                 "schema": {"type": "boolean", "default": False},
                                 "description": "Include one row per day."}]),
     },
+    "/api/v1/patients/{patient_id}/export/{kind}": {
+        "parameters": [
+            _id("patient_id", "patient"),
+            {"name": "kind", "in": "path", "required": True,
+             "description": "attacks (the import format), daily (one row per day), pressure "
+                            "(hourly, UTC, hPa) or summary (the report as rows).",
+             "schema": {"type": "string", "enum": ["attacks", "daily", "pressure", "summary"]}},
+        ],
+        "get": _op("exportCsv", "A CSV export of a patient's data", "patients",
+                   {"200": {"description": "CSV text (formula-escaped cells).",
+                            "content": {"text/csv": {"schema": {"type": "string"}}}}},
+                   (400, 404),
+                   description="The patient themself or a linked clinician (written to the "
+                               "patient's audit log). 404 when the patient is not visible, or "
+                               "a report-based export is asked before any treatment course."),
+    },
     "/api/v1/admin/status": {
         "get": _op("getOperatorStatus", "Operator status (admin accounts only)", "admin",
                    {"200": _json("The status.", "OperatorStatus")}, (),

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+#: `make screenshots` refreshes the README's pictures; other runs write to a temporary folder.
+SHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("MW_SAVE_SCREENSHOTS") else Path(tempfile.mkdtemp(prefix="mw-shots-"))
+)
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1200, "height": 900}
 

@@ -160,6 +160,7 @@ EXPECT: dict[str, Rule] = {
     "api.patients": _api_clinician,
     "api.report": _api_report,
     "api.admin_status": _api_admin,
+    "api.export": _api_report,
     "dashboard.vega_bundle": _public,
     "dashboard.method": _public,
     "dashboard.patient_dashboard": _page(patients=frozenset({200})),
@@ -218,7 +219,9 @@ def _check(response, endpoint: str, method: str, url: str, who: str, actor: str,
     is_redirect = 300 <= status < 400
     if response.mimetype == "text/html" and not is_redirect and "Not medical advice" not in body:
         problems.append(f"{where}: an HTML page without the footer")
-    if url.startswith("/api/") and status != 204 and response.mimetype != "application/json":
+    api_types = ("application/json", "text/csv") if endpoint == "api.export" else (
+        "application/json",)
+    if url.startswith("/api/") and status != 204 and response.mimetype not in api_types:
         problems.append(f"{where}: API answered {response.mimetype}")
     return problems
 

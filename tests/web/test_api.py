@@ -146,6 +146,7 @@ def test_openapi_document_lists_every_api_route(app):
             path = rule.rule
             for name in rule.arguments:
                 path = path.replace(f"<id:{name}>", "{" + name + "}")
+                path = path.replace(f"<{name}>", "{" + name + "}")
             served |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert documented == served
 

@@ -54,6 +54,30 @@ def report(patient_id: int) -> ResponseReturnValue:
     return ok(result.to_dict(include_days=include_days))
 
 
+@bp.get("/patients/<id:patient_id>/export/<kind>")
+@role("patient", "clinician")
+def export(patient_id: int, kind: str) -> ResponseReturnValue:
+    """A CSV export of the patient's data: attacks, daily, pressure or summary (audited)."""
+    from tracker.audit import record_access
+    from tracker.exports import EXPORT_KINDS, patient_export
+    from tracker.sharing import require_view
+    from web.dashboard import csv_response
+
+    if kind not in EXPORT_KINDS:
+        raise ApiError(404, f"unknown export {kind!r}; one of {', '.join(EXPORT_KINDS)}", "kind")
+    session = db_session()
+    viewer = api_user()
+    patient = require_view(session, viewer, patient_id)
+    config = settings()
+    body = patient_export(session, patient, kind, config=config.analysis,
+                          grid_degrees=config.weather.grid_degrees)
+    if body is None:
+        raise ApiError(404, "no treatment course is recorded for this patient yet", None)
+    record_access(session, viewer, patient, f"export_{kind}", "api")
+    session.commit()
+    return csv_response(body, f"migraine-weather-{kind}-{patient.id}.csv")
+
+
 @bp.get("/admin/status")
 @role("admin")
 def admin_status() -> ResponseReturnValue:

@@ -53,3 +53,36 @@ def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(tmp_path):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
     engine.dispose()
+
+
+def test_upgrade_from_the_first_revision_keeps_data(db_url):
+    """Data written under the first schema survives every later migration."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "3b3bcd7f61f4")
+        now = datetime(2026, 1, 1, tzinfo=UTC).replace(tzinfo=None)
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO users (id, email, password_hash, role, name, is_active, created_at,"
+                " failed_logins) VALUES (1, 'a@x.org', 'h', 'patient', 'A', true, :t, 0)"
+            ), {"t": now})
+            conn.execute(text(
+                "INSERT INTO patient_profiles (user_id, timezone, pressure_unit,"
+                " checkins_in_use) VALUES (1, 'UTC', 'hPa', false)"))
+            conn.execute(text(
+                "INSERT INTO attacks (id, patient_id, started_at, kind, aura, medication, notes,"
+                " source, created_at, updated_at) VALUES (1, 1, :t, 'migraine', false, '', 'kept',"
+                " 'web', :t, :t)"), {"t": now})
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT notes FROM attacks")).scalar() == "kept"
+            assert conn.execute(text("SELECT email FROM users")).scalar() == "a@x.org"
+            assert conn.execute(text("SELECT diary_changed_at FROM patient_profiles")
+                                ).scalar() is None
+        assert _diff(engine) == []
+    finally:
+        engine.dispose()

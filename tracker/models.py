@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -19,8 +19,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from tracker.attack_input import ATTACK_KINDS
 from weather.sqltypes import NAMING_CONVENTION, UTCDateTime
@@ -75,6 +77,8 @@ class PatientProfile(Base):
     pressure_unit: Mapped[str] = mapped_column(String(8), default="hPa")
     tracking_started_on: Mapped[date | None] = mapped_column(Date)
     checkins_in_use: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: When anything the report reads from the diary last changed (set on every flush).
+    diary_changed_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="profile")
 
@@ -229,5 +233,37 @@ class ReportSnapshot(Base):
     )
     computed_at: Mapped[datetime]
     fingerprint: Mapped[str] = mapped_column(String(64))
+    #: The profile's diary_changed_at when the report was computed.
+    diary_changed_at: Mapped[datetime | None]
     config: Mapped[dict[str, Any]]
-    report: Mapped[dict[str, Any]]
+    #: The report without its days (what lists read); the full report is loaded on demand.
+    summary: Mapped[dict[str, Any] | None]
+    report: Mapped[dict[str, Any]] = mapped_column(deferred=True)
+
+
+#: Tables whose rows feed a patient's report (they all have ``patient_id``).
+DIARY_MODELS = (Attack, CheckIn, TreatmentCourse, LocationPeriod)
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_diary_changes(session: Session, _context, _instances) -> None:
+    """Stamp ``diary_changed_at`` of every patient whose diary this flush changes."""
+    patient_ids: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, DIARY_MODELS) and obj.patient_id is not None:
+            if obj in session.dirty and not session.is_modified(obj):
+                continue
+            patient_ids.add(obj.patient_id)
+        elif isinstance(obj, PatientProfile) and obj in session.dirty:
+            state = inspect(obj)
+            if any(state.attrs[name].history.has_changes()
+                   for name in ("timezone", "tracking_started_on", "checkins_in_use")):
+                patient_ids.add(obj.user_id)
+    if not patient_ids:
+        return
+    now = datetime.now(UTC)
+    with session.no_autoflush:
+        for patient_id in patient_ids:
+            profile = session.get(PatientProfile, patient_id)
+            if profile is not None:
+                profile.diary_changed_at = now

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -224,8 +225,10 @@ def refresh_snapshot(
         session.add(stored)
     stored.computed_at = now
     stored.fingerprint = fingerprint
+    stored.diary_changed_at = require_patient(patient).diary_changed_at
     stored.config = {**config_dict(config), "grid_degrees": float(grid_degrees)}
     stored.report = report.to_dict(include_days=True)
+    stored.summary = report.to_dict(include_days=False)
     session.flush()
     return True
 
@@ -262,3 +265,48 @@ def patients_with_reports(session: Session) -> list[int]:
             .order_by(User.id)
         )
     )
+
+
+def current_summaries(
+    session: Session,
+    patients: Sequence[User],
+    config: MethodConfig,
+    grid_degrees: float,
+    now: datetime,
+) -> dict[int, dict[str, Any] | None]:
+    """Report summaries (no days) for a list page, one query for all patients.
+
+    A stored summary is used when it was computed on the patient's current local day, after
+    the last change to their diary, with the same method settings; other patients' reports
+    are computed now and stored. Pressure that arrives later in the day shows after the
+    nightly refresh-reports job (or the next diary change).
+    """
+    ids = [p.id for p in patients]
+    stored = {
+        row.patient_id: row
+        for row in session.execute(
+            select(ReportSnapshot.patient_id, ReportSnapshot.computed_at,
+                   ReportSnapshot.diary_changed_at, ReportSnapshot.config,
+                   ReportSnapshot.summary)
+            .where(ReportSnapshot.patient_id.in_(ids))
+        )
+    } if ids else {}
+    wanted_config = {**config_dict(config), "grid_degrees": float(grid_degrees)}
+    out: dict[int, dict[str, Any] | None] = {}
+    for patient in patients:
+        profile = require_patient(patient)
+        zone = ZoneInfo(profile.timezone)
+        row = stored.get(patient.id)
+        if (
+            row is not None
+            and row.summary is not None
+            and row.diary_changed_at == profile.diary_changed_at
+            and row.config == wanted_config
+            and row.computed_at.astimezone(zone).date() == now.astimezone(zone).date()
+        ):
+            out[patient.id] = row.summary
+            continue
+        refresh_snapshot(session, patient, config, grid_degrees, now)
+        fresh = session.get(ReportSnapshot, patient.id)
+        out[patient.id] = fresh.summary if fresh is not None else None
+    return out

@@ -158,19 +158,6 @@ FLAG_LABELS = {
 }
 
 
-def list_report(session, patient, now: datetime | None = None) -> dict[str, Any] | None:
-    """The patient's report dict: the stored snapshot if still fresh, else computed now."""
-    from tracker.snapshots import get_fresh_snapshot, refresh_snapshot
-
-    s = settings()
-    now = now or datetime.now(UTC)
-    report = get_fresh_snapshot(session, patient, s.analysis, s.weather.grid_degrees, now)
-    if report is None and refresh_snapshot(session, patient, s.analysis,
-                                           s.weather.grid_degrees, now):
-        report = get_fresh_snapshot(session, patient, s.analysis, s.weather.grid_degrees, now)
-    return report
-
-
 def patient_row(patient, report: dict[str, Any] | None) -> dict[str, Any]:
     """One line of the clinician's list: headline numbers and data-quality flags."""
     row: dict[str, Any] = {"patient": patient, "name": patient.name or patient.email,
@@ -213,11 +200,16 @@ def clinician_rows(sort: str = "name", descending: bool = False) -> list[dict[st
     """The logged-in clinician's patients with their numbers (each view audit-logged)."""
     from tracker.audit import record_access
     from tracker.sharing import patients_of_clinician
+    from tracker.snapshots import current_summaries
 
     session = db_session()
+    s = settings()
+    patients = patients_of_clinician(session, me())
+    summaries = current_summaries(session, patients, s.analysis, s.weather.grid_degrees,
+                                  datetime.now(UTC))
     rows = []
-    for patient in patients_of_clinician(session, me()):
-        rows.append(patient_row(patient, list_report(session, patient)))
+    for patient in patients:
+        rows.append(patient_row(patient, summaries[patient.id]))
         record_access(session, me(), patient, "view_report", "list")
     session.commit()
     return sort_rows(rows, sort, descending)

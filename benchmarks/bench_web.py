@@ -1,0 +1,131 @@
+"""Server time of the patient dashboard and the clinician list on SQLite (prints medians).
+
+50 simulated patients with two years of hourly pressure each (one grid cell each), all linked
+to one clinician. The clinician list reads the stored report snapshots (as after the nightly
+refresh-reports job); the first, cold request computes and stores them. Target: median under
+150 ms for both pages.
+
+Run: .venv/bin/python benchmarks/bench_web.py
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from correlation.simulate import simulate_patient
+from migrations.runner import upgrade
+from tracker.accounts import create_user
+from tracker.database import make_engine, make_session_factory
+from tracker.diary import AttackInput, record_attack, record_course
+from tracker.models import CareLink
+from tracker.profile import add_location_period
+from tracker.settings import Settings
+from weather.grid import get_or_create_cell
+from weather.store import upsert_observations
+
+PATIENTS = 50
+DAYS = 730
+RUNS = 15
+
+
+def seed(factory, now: datetime) -> None:
+    """Create the clinician and the patients with their diaries and pressure."""
+    with factory.begin() as s:
+        clinician = create_user(s, email="c@bench.example", password="bench-password",
+                                role="clinician", now=now)
+        for i in range(PATIENTS):
+            lat, lon = 40.0 + i * 0.3, -3.0 + (i % 10) * 0.4
+            sim = simulate_patient(i, report_date=now.date(), days=DAYS, timezone="UTC")
+            p = create_user(s, email=f"p{i}@bench.example", password="bench-password",
+                            role="patient", timezone="UTC", now=now)
+            p.profile.tracking_started_on = sim.tracking_start
+            add_location_period(s, p, starts_on=sim.tracking_start, latitude=lat, longitude=lon,
+                                timezone="UTC")
+            record_course(s, p, started_on=sim.course.started_on, ended_on=sim.course.ended_on)
+            for a in sim.attacks:
+                if a.started_at < now and (a.ended_at is None or a.ended_at < now):
+                    record_attack(s, p, AttackInput(started_at=a.started_at, ended_at=a.ended_at,
+                                                    kind=a.kind), source="import", now=now)
+            cell = get_or_create_cell(s, lat, lon, 0.1)
+            hours = int(sim.pressure_start.timestamp()) + 3600 * np.arange(len(sim.pressure_hpa))
+            keep = hours <= now.timestamp()
+            upsert_observations(s, cell.id, hours[keep], sim.pressure_hpa[keep],
+                                sim.pressure_hpa[keep] + 10, "simulated", now)
+            s.add(CareLink(patient_id=p.id, clinician_id=clinician.id, created_at=now))
+
+
+def timed(client, url: str, runs: int = RUNS) -> list[float]:
+    """Milliseconds of ``runs`` GETs (each must answer 200)."""
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        response = client.get(url)
+        out.append((time.perf_counter() - t0) * 1e3)
+        assert response.status_code == 200, (url, response.status_code)
+    return out
+
+
+def login(client, email: str) -> None:
+    """Log a test client in."""
+    response = client.post("/login", data={"email": email, "password": "bench-password"})
+    assert response.status_code == 302
+
+
+def main() -> None:
+    from web import create_app
+
+    folder = Path(tempfile.mkdtemp(prefix="mw-bench-web-"))
+    url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    now = datetime.now(UTC)
+    t0 = time.perf_counter()
+    seed(make_session_factory(engine), now)
+    print(f"seeded {PATIENTS} patients x {DAYS} days in {time.perf_counter() - t0:.1f} s")
+    base = Settings()
+    settings = dataclasses.replace(
+        base, database=dataclasses.replace(base.database, url=url),
+        web=dataclasses.replace(base.web, secret_key="bench"),
+    )
+    app = create_app({"SETTINGS": settings, "ENGINE": engine, "WTF_CSRF_ENABLED": False})
+
+    clinician = app.test_client()
+    login(clinician, "c@bench.example")
+    cold = timed(clinician, "/patients", runs=1)[0]
+    warm = timed(clinician, "/patients")
+    patient = app.test_client()
+    login(patient, "p7@bench.example")
+    dashboard = timed(patient, "/dashboard")
+    with make_session_factory(engine)() as s:
+        from tracker.accounts import require_user
+
+        own_id = require_user(s, "p7@bench.example").id
+    report = timed(patient, f"/patients/{own_id}/report")
+
+    first = patient.get("/assets/vega-0.js", follow_redirects=True)
+    t0 = time.perf_counter()
+    again = patient.get(first.request.path)
+    bundle_ms = (time.perf_counter() - t0) * 1e3
+
+    def line(name: str, values: list[float]) -> str:
+        med = statistics.median(values)
+        return (f"{name}: median {med:.1f} ms (min {min(values):.1f}, max {max(values):.1f}, "
+                f"{len(values)} runs; target 150 ms: {150 / med:.2f}x)")
+
+    print(f"clinician list, cold (computes and stores {PATIENTS} snapshots): {cold:.0f} ms")
+    print(line(f"clinician list, {PATIENTS} patients, snapshots fresh", warm))
+    print(line(f"patient dashboard, {DAYS} days of hourly pressure", dashboard))
+    print(line("patient report page", report))
+    print(f"chart bundle: {len(again.data) / 1e6:.2f} MB, served from memory in {bundle_ms:.1f} ms"
+          f", Cache-Control: {again.headers['Cache-Control']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""The clinician list's summaries: reused while the diary is unchanged, recomputed after any
+change to it (adds, edits and deletes alike), and after the day turns."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from correlation import MethodConfig
+from tracker.accounts import create_user
+from tracker.diary import AttackInput, delete_attack, record_attack, record_course
+from tracker.models import ReportSnapshot
+from tracker.snapshots import current_summaries
+
+NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
+CONFIG = MethodConfig()
+
+
+def _summaries(session, patient, now):
+    out = current_summaries(session, [patient], CONFIG, 0.1, now)
+    session.commit()
+    return out[patient.id], session.get(ReportSnapshot, patient.id).computed_at
+
+
+def test_summaries_follow_diary_changes(session):
+    patient = create_user(session, email="p@example.org", password="long enough",
+                          role="patient", timezone="Europe/Oslo", latitude=59.9, longitude=10.7,
+                          now=NOW - timedelta(days=200))
+    record_course(session, patient, started_on=date(2026, 1, 1), ended_on=date(2026, 2, 1))
+    session.commit()
+    first, at1 = _summaries(session, patient, NOW)
+    assert first["periods"]["followup"]["migraine_days"] == 0
+    assert "days" not in first
+
+    again, at2 = _summaries(session, patient, NOW + timedelta(minutes=5))
+    assert at2 == at1 and again == first  # unchanged diary: the stored summary is reused
+
+    attack = record_attack(session, patient, AttackInput(
+        started_at=datetime(2026, 3, 3, 8, tzinfo=UTC)), now=NOW)
+    session.commit()
+    changed, at3 = _summaries(session, patient, NOW + timedelta(minutes=10))
+    assert at3 > at2 and changed["periods"]["followup"]["migraine_days"] == 1
+
+    delete_attack(session, patient, attack.id)
+    session.commit()
+    after_delete, at4 = _summaries(session, patient, NOW + timedelta(minutes=15))
+    assert at4 > at3 and after_delete["periods"]["followup"]["migraine_days"] == 0
+
+    _, at5 = _summaries(session, patient, NOW + timedelta(days=1))  # a new local day
+    assert at5 > at4
+    _, at6 = _summaries(session, patient, NOW + timedelta(days=1, minutes=1))
+    assert at6 == at5
+    other = MethodConfig(drop_threshold_hpa=6.0)  # other settings: not the same report
+    current_summaries(session, [patient], other, 0.1, NOW + timedelta(days=1, minutes=2))
+    assert session.get(ReportSnapshot, patient.id).computed_at > at6

@@ -16,20 +16,9 @@ def open_meteo_client(state: State):
     """Build the Open-Meteo client from the settings (the HTTP session is made here)."""
     import requests
 
-    from weather.open_meteo import OpenMeteoClient
+    from weather.open_meteo import client_from_settings
 
-    om = state.settings.weather.open_meteo
-    return OpenMeteoClient(
-        requests.Session(),
-        forecast_url=om.forecast_url,
-        archive_url=om.archive_url,
-        timeout=om.timeout_seconds,
-        user_agent=om.user_agent,
-        api_key=om.api_key,
-        max_retries=om.max_retries,
-        backoff_seconds=om.backoff_seconds,
-        max_calls_per_minute=om.max_calls_per_minute,
-    )
+    return client_from_settings(state.settings.weather.open_meteo, requests.Session())
 
 
 def _report(summary, what: str) -> None:

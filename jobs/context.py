@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.database import make_engine, make_writer_session_factory
 from tracker.settings import Settings
-from weather.open_meteo import OpenMeteoClient
+from weather.open_meteo import OpenMeteoClient, client_from_settings
 
 
 @dataclass
@@ -40,18 +40,7 @@ class JobContext:
 
 def open_meteo_client(settings: Settings, http: requests.Session) -> OpenMeteoClient:
     """Return the Open-Meteo client configured by ``settings.weather.open_meteo``."""
-    om = settings.weather.open_meteo
-    return OpenMeteoClient(
-        http,
-        forecast_url=om.forecast_url,
-        archive_url=om.archive_url,
-        timeout=om.timeout_seconds,
-        user_agent=om.user_agent,
-        api_key=om.api_key,
-        max_retries=om.max_retries,
-        backoff_seconds=om.backoff_seconds,
-        max_calls_per_minute=om.max_calls_per_minute,
-    )
+    return client_from_settings(settings.weather.open_meteo, http)
 
 
 def build_context(settings: Settings, engine: Engine | None = None) -> JobContext:

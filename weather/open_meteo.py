@@ -411,3 +411,20 @@ def _error_reason(response: requests.Response) -> str:
         return body["reason"]
     text = (response.text or "").strip()
     return text[:200] if text else (response.reason or f"HTTP {response.status_code}")
+
+
+def client_from_settings(section: Any, session: requests.Session) -> OpenMeteoClient:
+    """Build a client from a ``[weather.open_meteo]`` settings section (any object with the
+    config keys as attributes: forecast_url, archive_url, timeout_seconds, user_agent,
+    api_key, max_retries, backoff_seconds, max_calls_per_minute)."""
+    return OpenMeteoClient(
+        session,
+        forecast_url=section.forecast_url,
+        archive_url=section.archive_url,
+        timeout=section.timeout_seconds,
+        user_agent=section.user_agent,
+        api_key=section.api_key,
+        max_retries=section.max_retries,
+        backoff_seconds=section.backoff_seconds,
+        max_calls_per_minute=section.max_calls_per_minute,
+    )

@@ -165,16 +165,22 @@ def end(attack_id: int) -> ResponseReturnValue:
 def delete(attack_id: int) -> ResponseReturnValue:
     """Delete one of the patient's attacks."""
     from tracker.diary import delete_attack
+
+    return _delete(delete_attack, attack_id, "attack", "diary.attacks")
+
+
+def _delete(remove, record_id: int, what: str, back: str) -> ResponseReturnValue:
+    """Delete one of the patient's records (404 for anyone else's), then show the list."""
     from tracker.errors import NotFoundError
 
     session = db_session()
     try:
-        delete_attack(session, me(), attack_id)
+        remove(session, me(), record_id)
     except NotFoundError:
-        return _not_found("attack")
+        return _not_found(what)
     session.commit()
-    flash("Attack deleted.")
-    return redirect(url_for("diary.attacks"))
+    flash(f"{what[0].upper()}{what[1:]} deleted.")
+    return redirect(url_for(back))
 
 
 @bp.route("/checkins", methods=["GET", "POST"])
@@ -279,16 +285,8 @@ def course_edit(course_id: int) -> ResponseReturnValue:
 def course_delete(course_id: int) -> ResponseReturnValue:
     """Delete a treatment course."""
     from tracker.diary import delete_course
-    from tracker.errors import NotFoundError
 
-    session = db_session()
-    try:
-        delete_course(session, me(), course_id)
-    except NotFoundError:
-        return _not_found("treatment course")
-    session.commit()
-    flash("Treatment course deleted.")
-    return redirect(url_for("diary.courses"))
+    return _delete(delete_course, course_id, "treatment course", "diary.courses")
 
 
 @bp.route("/locations", methods=["GET", "POST"])
@@ -331,17 +329,9 @@ def locations() -> ResponseReturnValue:
 @role_required("patient")
 def location_delete(period_id: int) -> ResponseReturnValue:
     """Delete a location period."""
-    from tracker.errors import NotFoundError
     from tracker.profile import delete_location_period
 
-    session = db_session()
-    try:
-        delete_location_period(session, me(), period_id)
-    except NotFoundError:
-        return _not_found("location")
-    session.commit()
-    flash("Location deleted.")
-    return redirect(url_for("diary.locations"))
+    return _delete(delete_location_period, period_id, "location", "diary.locations")
 
 
 @bp.route("/settings", methods=["GET", "POST"])

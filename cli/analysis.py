@@ -51,9 +51,9 @@ def _method_config(path: str | None):
 @click.option("--course-start", required=True, type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--course-end", required=True, type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--tracking-start", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="First day of the diary (default: first day of the pressure file).")
+              help="First day of the diary (default: first whole local day of the pressure file).")
 @click.option("--report-date", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Last day analysed (default: last day of the pressure file).")
+              help="Last day analysed (default: last whole local day of the pressure file).")
 @click.option("--checkins", "checkins_file", type=click.Path(exists=True), default=None,
               help="Check-in CSV with a 'day' column; without it completeness is assumed.")
 @click.option("--method-config", "--config", "method_config", type=click.Path(exists=True),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
@@ -15,6 +15,7 @@ from tracker.validation import check_timezone
 from weather.station_csv import StationCSVError, parse_station_csv
 
 HOUR = 3600
+TINY = timedelta(microseconds=1)
 
 
 def hourly_array(hours_utc: np.ndarray, values: np.ndarray) -> tuple[datetime, np.ndarray]:
@@ -62,8 +63,8 @@ def series_from_files(
 ) -> PatientSeries:
     """Build a PatientSeries from an attack CSV and an hourly UTC pressure CSV (hPa).
 
-    Tracking start defaults to the first day of the pressure file, the report date to its
-    last day (both as local days in ``timezone``).
+    Tracking start defaults to the first local day (in ``timezone``) that the pressure file
+    covers completely, the report date to the last one.
     """
     config = config or MethodConfig()
     zone = check_timezone(timezone)
@@ -76,9 +77,12 @@ def series_from_files(
         else readings.surface_pressure_hpa
     )
     start, pressure = hourly_array(readings.hours_utc, variable)
-    last_hour = datetime.fromtimestamp(int(readings.hours_utc.max()), UTC)
-    first_day = tracking_start or start.astimezone(zone).date()
-    last_day = report_date or last_hour.astimezone(zone).date()
+    end = datetime.fromtimestamp(int(readings.hours_utc.max()), UTC) + timedelta(hours=1)
+    # Defaults: the first and the last local day that the file covers completely.
+    first_day = tracking_start or (start - TINY).astimezone(zone).date() + timedelta(days=1)
+    last_day = report_date or end.astimezone(zone).date() - timedelta(days=1)
+    if last_day < first_day:
+        raise ValidationError("the pressure file does not cover a whole local day", "pressure")
     if course_end < course_start:
         raise ValidationError("the course ends before it starts", "course_end")
     attacks = [

@@ -94,11 +94,13 @@ def pressure_chart(
     fall_days: Iterable[str],
     unit: str,
     periods: Mapping[str, Mapping[str, Any]],
+    window: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """Hourly pressure in the patient's unit, with pressure-fall days shaded and attacks marked.
 
     ``hours`` are (ISO instant, hPa); ``attacks`` have ``start`` (ISO) and ``kind``;
-    ``fall_days`` are ISO dates whose weather window is true. Drag or scroll to zoom.
+    ``fall_days`` are ISO dates whose weather window is true. ``window`` (first and last ISO
+    day) zooms the time axis to one period. Drag to pan or scroll to zoom.
     """
     digits = 2 if unit.lower() in ("inhg", "kpa") else 1
     line_rows = [{"t": t, "p": round(convert_hpa(v, unit), digits)} for t, v in hours]
@@ -110,13 +112,17 @@ def pressure_chart(
         for name, p in periods.items() if p.get("start") and p.get("end")
     ]
     zoom = alt.selection_interval(bind="scales", encodings=["x"], name="zoom")
-    x = alt.X("t:T", title=None)
+    scale = alt.Scale()
+    if window is not None:
+        end = (date.fromisoformat(window[1]) + timedelta(days=1)).isoformat()
+        scale = alt.Scale(domain=[window[0], end])
+    x = alt.X("t:T", title=None, scale=scale)
     base_shade = alt.Chart(alt.Data(name="falls")).mark_rect(
-        color="#F0E442", opacity=0.55
-    ).encode(x=alt.X("start:T"), x2="end:T")
+        color="#F0E442", opacity=0.55, clip=True
+    ).encode(x=alt.X("start:T", scale=scale), x2="end:T")
     line = (
         alt.Chart(alt.Data(name="pressure"))
-        .mark_line(color="#333333", strokeWidth=1)
+        .mark_line(color="#333333", strokeWidth=1, clip=True)
         .encode(x=x, y=alt.Y("p:Q", title=f"Pressure ({unit})", scale=alt.Scale(zero=False)),
                 tooltip=[alt.Tooltip("t:T", title="Time", format="%d %b %H:%M"),
                          alt.Tooltip("p:Q", title=unit)])
@@ -124,7 +130,7 @@ def pressure_chart(
     )
     attacks_layer = (
         alt.Chart(alt.Data(name="attacks"))
-        .mark_rule(strokeWidth=1.5)
+        .mark_rule(strokeWidth=1.5, clip=True)
         .encode(
             x=alt.X("t:T"),
             color=alt.Color("kind:N", title="Attack",
@@ -142,7 +148,7 @@ def pressure_chart(
         .encode(x=alt.X("start:T"), y=alt.value(0), text="label:N")
     )
     period_rules = alt.Chart(alt.Data(name="periods")).mark_rule(
-        color="#777777", strokeDash=[4, 3]
+        color="#777777", strokeDash=[4, 3], clip=True
     ).encode(x=alt.X("start:T"))
     chart = alt.layer(base_shade, line, attacks_layer, period_rules, period_layer).properties(
         width=WIDTH, height=260,

@@ -10,7 +10,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from web.access import me, role_required
@@ -98,9 +107,12 @@ def _patient_view(patient) -> PatientView:
              for i in index]
     attacks = [{"start": a.started_at.isoformat(), "kind": a.kind} for a in series.attacks]
     fall_days = [d["date"] for d in days if d["window"]]
+    zoom = report["periods"].get(request.args.get("zoom", ""))
+    window = (zoom["start"], zoom["end"]) if zoom and zoom["start"] and zoom["end"] else None
     chart_specs = {
         "calendar": charts.calendar_chart(days),
-        "pressure": charts.pressure_chart(hours, attacks, fall_days, unit, report["periods"]),
+        "pressure": charts.pressure_chart(hours, attacks, fall_days, unit, report["periods"],
+                                          window),
         "periods": charts.period_bars(report),
     }
     return PatientView(patient, report, chart_specs, unit, _uses_open_meteo(patient))

@@ -92,6 +92,11 @@ def test_patient_dashboard_renders_every_chart(visit):
     assert "Not medical advice" in v.page.inner_text("footer")
     for word in ("danger", "alarm", "warning!"):
         assert word not in text.lower()
+    # The timeline zooms to one period: its x axis then starts at the follow-up.
+    v.page.click("p.zoom >> text=after")
+    assert v.charts_rendered() == 3
+    assert "zoom=followup" in v.page.url
+    assert v.page.locator("p.zoom strong").inner_text() == "after"
     # Each chart has its numbers in text too.
     assert v.page.locator("table.alt-table").count() >= 1
     v.page.screenshot(path=str(SHOTS / "patient-dashboard.png"), full_page=True)

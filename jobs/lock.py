@@ -192,4 +192,4 @@ def acquire_scheduler_lock(engine: Engine) -> SchedulerLock:
         path = sqlite_lock_path(engine)
         # An in-memory database cannot be shared between processes: nothing to guard.
         return _FileLock(path) if path is not None else SchedulerLock()
-    raise NotImplementedError(f"no scheduler lock for {backend} (use PostgreSQL or SQLite)")
+    raise ValueError(f"no scheduler lock for {backend!r}: use PostgreSQL or SQLite")

@@ -243,7 +243,7 @@ def upsert_observations(
     try:
         upsert_chunk = _UPSERT_BY_DIALECT[dialect]
     except KeyError:
-        raise NotImplementedError(f"upsert is not implemented for {dialect}") from None
+        raise ValueError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL") from None
     constants = {
         "cell_id": int(cell_id),
         "source": source,

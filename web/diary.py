@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -55,6 +56,12 @@ def _attack_input(form: AttackForm):
     )
 
 
+def _course_fields(form: CourseForm) -> dict:
+    return {"started_on": form.started_on.data, "ended_on": form.ended_on.data,
+            "kind": form.kind.data or "", "sessions": form.sessions.data,
+            "notes": form.notes.data or ""}
+
+
 def _yes_no(value: bool | None) -> str:
     return {True: "yes", False: "no"}.get(value, "")
 
@@ -63,32 +70,47 @@ def _not_found(what: str) -> ResponseReturnValue:
     return render_template("error.html", message=f"No such {what}."), 404
 
 
+def _submit(form, save: Callable[[], object], done: Callable[[], str] | str,
+            back: Callable[[], str] | str, field: str) -> ResponseReturnValue | int:
+    """Handle a form post in the request's transaction.
+
+    On success commit, flash ``done`` and redirect to the endpoint ``back``; on a domain error
+    roll back (nothing half-saved) and put the message next to its field. Returns the redirect,
+    or the status to render the form with: 200 (not posted) or 400 (errors).
+    """
+    from tracker.errors import TrackerError
+
+    if not form.validate_on_submit():
+        return 400 if form.is_submitted() else 200
+    session = db_session()
+    try:
+        save()
+    except TrackerError as exc:
+        session.rollback()
+        add_error(form, exc.field, exc.message, field)
+        return 400
+    session.commit()
+    flash(done() if callable(done) else done)
+    return redirect(url_for(back() if callable(back) else back))
+
+
 @bp.route("/attacks", methods=["GET", "POST"])
 @role_required("patient")
 def attacks() -> ResponseReturnValue:
     """List the patient's attacks and log a new one (the start defaults to now)."""
     from tracker.clock import utcnow
     from tracker.diary import list_attacks, record_attack
-    from tracker.errors import TrackerError
 
     session = db_session()
     patient = me()
     form = AttackForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            record_attack(session, patient, _attack_input(form), source="web")
-        except TrackerError as exc:
-            session.rollback()
-            add_error(form, exc.field, exc.message, "started_at")
-            status = 400
-        else:
-            session.commit()
-            flash("Attack saved.")
-            return redirect(url_for("diary.attacks"))
-    elif form.is_submitted():
-        status = 400
-    else:
+    status = _submit(
+        form, lambda: record_attack(session, patient, _attack_input(form), source="web"),
+        "Attack saved.", "diary.attacks", "started_at",
+    )
+    if not isinstance(status, int):
+        return status
+    if not form.is_submitted():
         form.started_at.data = _local(utcnow())
     items = list_attacks(session, patient)
     items.reverse()
@@ -103,7 +125,7 @@ def attacks() -> ResponseReturnValue:
 def edit(attack_id: int) -> ResponseReturnValue:
     """Change one of the patient's attacks."""
     from tracker.diary import get_attack, update_attack
-    from tracker.errors import NotFoundError, TrackerError
+    from tracker.errors import NotFoundError
 
     session = db_session()
     try:
@@ -111,21 +133,13 @@ def edit(attack_id: int) -> ResponseReturnValue:
     except NotFoundError:
         return _not_found("attack")
     form = AttackForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            update_attack(session, me(), attack.id, _attack_input(form))
-        except TrackerError as exc:
-            session.rollback()
-            add_error(form, exc.field, exc.message, "started_at")
-            status = 400
-        else:
-            session.commit()
-            flash("Attack updated.")
-            return redirect(url_for("diary.attacks"))
-    elif form.is_submitted():
-        status = 400
-    else:
+    status = _submit(
+        form, lambda: update_attack(session, me(), attack.id, _attack_input(form)),
+        "Attack updated.", "diary.attacks", "started_at",
+    )
+    if not isinstance(status, int):
+        return status
+    if not form.is_submitted():
         form.started_at.data = _local(attack.started_at)
         form.ended_at.data = _local(attack.ended_at)
         form.kind.data = attack.kind
@@ -188,28 +202,25 @@ def _delete(remove, record_id: int, what: str, back: str) -> ResponseReturnValue
 def checkins() -> ResponseReturnValue:
     """Mark a day without headache in one tap (today by default) and list the check-ins."""
     from tracker.diary import list_checkins, record_checkin
-    from tracker.errors import TrackerError
     from tracker.profile import local_today
 
     session = db_session()
     patient = me()
     form = CheckInForm()
-    status = 200
-    if form.validate_on_submit():
-        day = form.day.data or local_today(patient.profile.timezone)
-        try:
-            record_checkin(session, patient, day, headache_free=True, note=form.note.data or "")
-        except TrackerError as exc:
-            session.rollback()
-            add_error(form, exc.field, exc.message, "day")
-            status = 400
-        else:
-            session.commit()
-            flash(f"Noted: no headache on {day.isoformat()}.")
-            back = "diary.attacks" if request.form.get("back") == "attacks" else "diary.checkins"
-            return redirect(url_for(back))
-    elif form.is_submitted():
-        status = 400
+
+    def day():
+        return form.day.data or local_today(patient.profile.timezone)
+
+    status = _submit(
+        form,
+        lambda: record_checkin(session, patient, day(), headache_free=True,
+                               note=form.note.data or ""),
+        lambda: f"Noted: no headache on {day().isoformat()}.",
+        lambda: "diary.attacks" if request.form.get("back") == "attacks" else "diary.checkins",
+        "day",
+    )
+    if not isinstance(status, int):
+        return status
     items = list_checkins(session, patient)
     items.reverse()
     return render_template("checkins.html", form=form, checkins=items[:120]), status
@@ -220,28 +231,16 @@ def checkins() -> ResponseReturnValue:
 def courses() -> ResponseReturnValue:
     """List the patient's treatment courses and add one."""
     from tracker.diary import list_courses, record_course
-    from tracker.errors import TrackerError
 
     session = db_session()
     form = CourseForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            record_course(
-                session, me(), started_on=form.started_on.data, ended_on=form.ended_on.data,
-                kind=form.kind.data or "", sessions=form.sessions.data,
-                notes=form.notes.data or "",
-            )
-        except TrackerError as exc:
-            session.rollback()
-            add_error(form, exc.field, exc.message, "started_on")
-            status = 400
-        else:
-            session.commit()
-            flash("Treatment course saved.")
-            return redirect(url_for("diary.courses"))
-    elif form.is_submitted():
-        status = 400
+    status = _submit(
+        form,
+        lambda: record_course(session, me(), **_course_fields(form)),
+        "Treatment course saved.", "diary.courses", "started_on",
+    )
+    if not isinstance(status, int):
+        return status
     return render_template("courses.html", form=form, courses=list_courses(session, me()),
                            action=ActionForm()), status
 
@@ -251,7 +250,7 @@ def courses() -> ResponseReturnValue:
 def course_edit(course_id: int) -> ResponseReturnValue:
     """Change the dates or details of a treatment course."""
     from tracker.diary import get_course, update_course
-    from tracker.errors import NotFoundError, TrackerError
+    from tracker.errors import NotFoundError
 
     session = db_session()
     try:
@@ -259,24 +258,13 @@ def course_edit(course_id: int) -> ResponseReturnValue:
     except NotFoundError:
         return _not_found("treatment course")
     form = CourseForm(obj=course if request.method == "GET" else None)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            update_course(
-                session, me(), course.id, started_on=form.started_on.data,
-                ended_on=form.ended_on.data, kind=form.kind.data or "",
-                sessions=form.sessions.data, notes=form.notes.data or "",
-            )
-        except TrackerError as exc:
-            session.rollback()
-            add_error(form, exc.field, exc.message, "started_on")
-            status = 400
-        else:
-            session.commit()
-            flash("Treatment course updated.")
-            return redirect(url_for("diary.courses"))
-    elif form.is_submitted():
-        status = 400
+    status = _submit(
+        form,
+        lambda: update_course(session, me(), course.id, **_course_fields(form)),
+        "Treatment course updated.", "diary.courses", "started_on",
+    )
+    if not isinstance(status, int):
+        return status
     return render_template("course_edit.html", form=form, course=course), status
 
 
@@ -293,31 +281,23 @@ def course_delete(course_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def locations() -> ResponseReturnValue:
     """List where the patient was (the first period is home) and add a period."""
-    from tracker.errors import TrackerError
     from tracker.profile import add_location_period, list_location_periods, local_today
 
     session = db_session()
     patient = me()
     form = LocationForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            add_location_period(
-                session, patient, starts_on=form.starts_on.data, latitude=form.latitude.data,
-                longitude=form.longitude.data, timezone=(form.timezone.data or "").strip(),
-                label=form.label.data or "",
-            )
-        except TrackerError as exc:
-            session.rollback()
-            add_error(form, exc.field, exc.message, "starts_on")
-            status = 400
-        else:
-            session.commit()
-            flash("Location saved.")
-            return redirect(url_for("diary.locations"))
-    elif form.is_submitted():
-        status = 400
-    else:
+    status = _submit(
+        form,
+        lambda: add_location_period(
+            session, patient, starts_on=form.starts_on.data, latitude=form.latitude.data,
+            longitude=form.longitude.data, timezone=(form.timezone.data or "").strip(),
+            label=form.label.data or "",
+        ),
+        "Location saved.", "diary.locations", "starts_on",
+    )
+    if not isinstance(status, int):
+        return status
+    if not form.is_submitted():
         form.starts_on.data = local_today(patient.profile.timezone)
         form.timezone.data = patient.profile.timezone
     return render_template("locations.html", form=form,
@@ -338,28 +318,20 @@ def location_delete(period_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def settings_page() -> ResponseReturnValue:
     """The patient's timezone and preferred pressure unit."""
-    from tracker.errors import TrackerError
     from tracker.profile import set_pressure_unit, set_timezone
 
     session = db_session()
     profile = me().profile
     form = SettingsForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            set_timezone(session, me(), (form.timezone.data or "").strip())
-            set_pressure_unit(session, me(), form.pressure_unit.data or "")
-        except TrackerError as exc:
-            session.rollback()
-            add_error(form, exc.field, exc.message, "timezone")
-            status = 400
-        else:
-            session.commit()
-            flash("Settings saved.")
-            return redirect(url_for("diary.settings_page"))
-    elif form.is_submitted():
-        status = 400
-    else:
+
+    def save() -> None:
+        set_timezone(session, me(), (form.timezone.data or "").strip())
+        set_pressure_unit(session, me(), form.pressure_unit.data or "")
+
+    status = _submit(form, save, "Settings saved.", "diary.settings_page", "timezone")
+    if not isinstance(status, int):
+        return status
+    if not form.is_submitted():
         form.timezone.data = profile.timezone
         form.pressure_unit.data = profile.pressure_unit
     return render_template("settings.html", form=form), status

@@ -21,16 +21,16 @@ from tests.jobs.conftest import wait_for, with_jobs
 FAR = IntervalTrigger(hours=12)
 
 
+def _statuses(session_factory, job: str) -> list[str]:
+    with session_factory() as session:
+        return list(session.scalars(
+            select(JobRun.status).where(JobRun.job == job).order_by(JobRun.id)))
+
 
 def _finished(session_factory, jobs) -> bool:
     """Every job has run at least once and none is still running."""
     runs = [_statuses(session_factory, j) for j in jobs]
     return all(runs) and not any("running" in r for r in runs)
-
-def _statuses(session_factory, job: str) -> list[str]:
-    with session_factory() as session:
-        return list(session.scalars(
-            select(JobRun.status).where(JobRun.job == job).order_by(JobRun.id)))
 
 
 @pytest.fixture

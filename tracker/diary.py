@@ -162,6 +162,19 @@ def record_checkin(
     return checkin
 
 
+def delete_checkin(session: Session, patient: User, checkin_id: int) -> None:
+    """Delete one of the patient's check-ins; with none left, completeness is assumed again."""
+    profile = require_patient(patient)
+    checkin = session.get(CheckIn, checkin_id) if is_row_id(checkin_id) else None
+    if checkin is None or checkin.patient_id != patient.id:
+        raise NotFoundError(f"no check-in {checkin_id}", "id")
+    session.delete(checkin)
+    session.flush()
+    remaining = session.scalar(select(CheckIn.id).where(CheckIn.patient_id == patient.id).limit(1))
+    profile.checkins_in_use = remaining is not None
+    session.flush()
+
+
 def list_checkins(session: Session, patient: User) -> list[CheckIn]:
     """Return the patient's check-ins, oldest first."""
     return list(

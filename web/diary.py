@@ -226,6 +226,15 @@ def checkins() -> ResponseReturnValue:
     return render_template("checkins.html", form=form, checkins=items[:120]), status
 
 
+@bp.route("/checkins/<id:checkin_id>/delete", methods=["POST"])
+@role_required("patient")
+def checkin_delete(checkin_id: int) -> ResponseReturnValue:
+    """Delete a check-in entered by mistake."""
+    from tracker.diary import delete_checkin
+
+    return _delete(delete_checkin, checkin_id, "check-in", "diary.checkins")
+
+
 @bp.route("/courses", methods=["GET", "POST"])
 @role_required("patient")
 def courses() -> ResponseReturnValue:

@@ -433,6 +433,12 @@ PATHS: dict[str, Any] = {
                     "check-ins", {"201": _json("The stored check-in.", "CheckIn")}, (400,),
                     description=_PATIENT, requestBody=_body("CheckInInput")),
     },
+    "/api/v1/checkins/{checkin_id}": {
+        "parameters": [_id("checkin_id", "check-in")],
+        "delete": _op("deleteCheckIn", "Delete a check-in (with none left, the diary is "
+                      "assumed complete again)", "check-ins", _DELETED, (404,),
+                      description=_PATIENT),
+    },
     "/api/v1/courses": {
         "get": _op("listCourses", "List treatment courses", "courses",
                    {"200": _json("Courses, earliest first.", "CourseList")}, (),

@@ -168,3 +168,19 @@ def test_naive_datetime_never_reaches_the_database(session, patient):
                        created_at=NOW, updated_at=NOW))
     with pytest.raises(Exception, match="naive datetime"):
         session.flush()
+
+
+def test_deleting_the_last_checkin_leaves_checkin_mode(session, patient):
+    from tracker.diary import delete_checkin
+
+    first = record_checkin(session, patient, date(2026, 4, 28), now=NOW)
+    second = record_checkin(session, patient, date(2026, 4, 29), now=NOW)
+    other = create_user(session, email="o@example.org", password="long enough",
+                        role="patient", now=NOW)
+    with pytest.raises(NotFoundError):
+        delete_checkin(session, other, first.id)
+    delete_checkin(session, patient, first.id)
+    assert patient.profile.checkins_in_use is True
+    delete_checkin(session, patient, second.id)
+    assert patient.profile.checkins_in_use is False
+    assert list_checkins(session, patient) == []

@@ -133,6 +133,7 @@ EXPECT: dict[str, Rule] = {
     "diary.course_edit": _own_page,
     "diary.course_delete": _own_page,
     "diary.location_delete": _own_page,
+    "diary.checkin_delete": _own_page,
     "sharing.sharing": _page(),
     "sharing.create_code": _page(),
     "sharing.revoke": _own_page,
@@ -157,6 +158,7 @@ EXPECT: dict[str, Rule] = {
     "api.locations_list": _api_patient,
     "api.locations_create": _api_patient,
     "api.locations_delete": _api_own,
+    "api.checkins_delete": _api_own,
     "api.patients": _api_clinician,
     "api.report": _api_report,
     "api.admin_status": _api_admin,
@@ -172,8 +174,8 @@ EXPECT: dict[str, Rule] = {
 #: Requests that remove something (run after everything else; patient a's last of all).
 DESTRUCTIVE = {
     "auth.logout", "account.revoke", "diary.delete", "diary.course_delete",
-    "diary.location_delete", "sharing.revoke", "api.attacks_delete", "api.courses_delete",
-    "api.locations_delete",
+    "diary.location_delete", "diary.checkin_delete", "sharing.revoke", "api.attacks_delete",
+    "api.courses_delete", "api.locations_delete", "api.checkins_delete",
 }
 
 
@@ -181,7 +183,8 @@ def _requests(app, world) -> list[tuple[str, str, str]]:
     """(endpoint, method, url) for every rule and method of the URL map."""
     values = {
         "attack_id": world.records["attack"], "course_id": world.records["course"],
-        "period_id": world.records["location"], "link_id": world.records["link"],
+        "period_id": world.records["location"],
+        "checkin_id": world.records["checkin"], "link_id": world.records["link"],
         "token_id": world.records["token"], "patient_id": world.ids["a"],
         "filename": "style.css", "digest": "0", "kind": "daily",
     }

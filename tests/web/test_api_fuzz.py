@@ -50,7 +50,8 @@ def test_api_matches_its_openapi_document(app, session_factory):
     # The patient's token, except where another role is the one the operation is for.
     owner = {"/api/v1/patients": "linked", "/api/v1/admin/status": "admin"}
     existing = {"attack_id": world.records["attack"], "course_id": world.records["course"],
-                "period_id": world.records["location"], "patient_id": world.ids["a"]}
+                "period_id": world.records["location"],
+                "checkin_id": world.records["checkin"], "patient_id": world.ids["a"]}
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 15
     # Deletions last, so the other operations still find the records they are pointed at.

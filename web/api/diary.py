@@ -185,6 +185,18 @@ def checkins_create() -> ResponseReturnValue:
     return ok(checkin_json(checkin), 201)
 
 
+@bp.delete("/checkins/<id:checkin_id>")
+@role("patient")
+def checkins_delete(checkin_id: int) -> ResponseReturnValue:
+    """Delete a check-in."""
+    from tracker.diary import delete_checkin
+
+    session = db_session()
+    delete_checkin(session, api_user(), checkin_id)
+    session.commit()
+    return no_content()
+
+
 def course_json(course: Any) -> dict[str, Any]:
     """Return a treatment course as the API shows it."""
     return {

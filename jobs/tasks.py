@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -37,11 +37,10 @@ from tracker.snapshots import patients_with_reports, refresh_snapshot
 from weather.backfill import backfill_groups
 from weather.models import GridCell
 from weather.store import (
-    FetchSummary,
-    PressureSeries,
-    fetch_and_store_archive,
-    fetch_and_store_recent,
-    past_days_for,
+    BatchRequest,
+    fetch_batch,
+    recent_request,
+    store_batch,
 )
 
 PULL_RECENT = "pull-recent"
@@ -122,48 +121,12 @@ def _settle(result: RunResult) -> None:
 # -- provider batches ------------------------------------------------------------------------
 
 
-@dataclass
-class _Outcome:
-    """What one provider call returned (series) or raised (error), and its HTTP attempts."""
-
-    series: Sequence[PressureSeries] | None
-    error: BaseException | None
-    attempts: int
-
-
-class _Replay:
-    """A client that hands the store functions a reply fetched before the transaction."""
-
-    def __init__(self, provider: str, outcome: _Outcome) -> None:
-        self.provider = provider
-        self.last_attempts = outcome.attempts
-        self._outcome = outcome
-
-    def _give(self) -> Sequence[PressureSeries]:
-        if self._outcome.error is not None:
-            raise self._outcome.error
-        assert self._outcome.series is not None
-        return self._outcome.series
-
-    def get_recent(self, locations: Any, past_days: int) -> Sequence[PressureSeries]:
-        """Return the fetched reply (or raise its error)."""
-        return self._give()
-
-    def get_archive(
-        self, locations: Any, start_date: Any, end_date: Any
-    ) -> Sequence[PressureSeries]:
-        """Return the fetched reply (or raise its error)."""
-        return self._give()
-
-
-Fetch = Callable[[list[tuple[float, float]]], Sequence[PressureSeries]]
-Store = Callable[[Session, _Replay, list[GridCell]], FetchSummary]
-
-
 def _run_batches(
-    ctx: JobContext, result: RunResult, cells: Sequence[GridCell], fetch: Fetch, store: Store
+    ctx: JobContext, result: RunResult, cells: Sequence[GridCell], request: BatchRequest,
+    now: datetime,
 ) -> set[int]:
-    """Fetch and store cells batch by batch; return the ids of cells in failed batches."""
+    """Fetch each batch outside any transaction, then store it (with its fetch-log row) in a
+    short transaction of its own; return the ids of cells in failed batches."""
     size = ctx.settings.weather.open_meteo.batch_size
     provider = getattr(ctx.client, "provider", "unknown")
     failed: set[int] = set()
@@ -174,15 +137,11 @@ def _run_batches(
             failed.update(c.id for c in batch)
             result.errors.append(f"cells {ids}: not fetched, the process is stopping")
             continue
-        locations = [(c.latitude, c.longitude) for c in batch]
         try:
-            outcome = _Outcome(fetch(locations), None, int(ctx.client.last_attempts or 1))
-        except Exception as exc:  # recorded with the batch below
-            outcome = _Outcome(None, exc, int(getattr(ctx.client, "last_attempts", 1) or 1))
-        try:
+            reply = fetch_batch(ctx.client, request, batch)
             with ctx.session_factory.begin() as session:
-                summary = store(session, _Replay(provider, outcome), batch)
-        except Exception as exc:
+                summary = store_batch(session, provider, request, batch, reply, now)
+        except Exception as exc:  # never let one batch stop the job
             failed.update(c.id for c in batch)
             result.errors.append(f"cells {ids}: {type(exc).__name__}: {exc}")
             log.warning(kv(event="batch_failed", job=result.job, cells=ids,
@@ -197,32 +156,6 @@ def _run_batches(
     return failed
 
 
-def _recent_calls(ctx: JobContext, past_days: int, now: datetime) -> tuple[Fetch, Store]:
-    """Return the fetch and store steps of a forecast-API batch (the last ``past_days``)."""
-
-    def fetch(locations: list[tuple[float, float]]) -> Sequence[PressureSeries]:
-        return ctx.client.get_recent(locations, past_days)
-
-    def store(session: Session, client: _Replay, batch: list[GridCell]) -> FetchSummary:
-        return fetch_and_store_recent(session, client, batch, past_days, now,
-                                      batch_size=len(batch))
-
-    return fetch, store
-
-
-def _archive_calls(ctx: JobContext, first: date, last: date, now: datetime) -> tuple[Fetch, Store]:
-    """Return the fetch and store steps of an archive batch for UTC days first..last."""
-
-    def fetch(locations: list[tuple[float, float]]) -> Sequence[PressureSeries]:
-        return ctx.client.get_archive(locations, first, last)
-
-    def store(session: Session, client: _Replay, batch: list[GridCell]) -> FetchSummary:
-        return fetch_and_store_archive(session, client, batch, first, last, now,
-                                       batch_size=len(batch))
-
-    return fetch, store
-
-
 # -- the jobs --------------------------------------------------------------------------------
 
 
@@ -233,7 +166,7 @@ def pull_recent(ctx: JobContext, now: datetime) -> RunResult:
     past_days = settings.open_meteo.past_days
     with ctx.session_factory.begin() as session:
         cells = cells_in_use(session, settings.grid_degrees)
-    failed = _run_batches(ctx, result, cells, *_recent_calls(ctx, past_days, now))
+    failed = _run_batches(ctx, result, cells, recent_request(past_days, now), now)
     result.cells_failed = len(failed)
     result.cells_done = len(cells) - len(failed)
     _settle(result)
@@ -256,12 +189,8 @@ def backfill(ctx: JobContext, now: datetime) -> RunResult:
         groups = backfill_groups(session, cells, since, now,
                                  archive_lag_days=weather.open_meteo.archive_lag_days)
     failed: set[int] = set()
-    for (endpoint, start, end), members in groups:
-        calls = (
-            _archive_calls(ctx, start, end, now) if endpoint == "archive"
-            else _recent_calls(ctx, past_days_for(start, today), now)
-        )
-        failed |= _run_batches(ctx, result, members, *calls)
+    for request, members in groups:
+        failed |= _run_batches(ctx, result, members, request, now)
     result.cells_failed = len(failed)
     result.cells_done = len(cells) - len(failed)
     _settle(result)

@@ -7,7 +7,7 @@ where numpy arrays are used; pressures are hPa.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import chain
@@ -382,16 +382,36 @@ def find_gaps(
     on the UTC hour.
     """
     series = load_series(session, cell_id, start_utc, end_utc, "surface_pressure")
-    missing = np.isnan(series)
-    if not missing.any():
+    return _hour_runs(np.isnan(series), start_utc)
+
+
+def source_ranges(
+    session: Session, cell_id: int, start_utc: datetime, end_utc: datetime, source: str
+) -> list[tuple[datetime, datetime]]:
+    """Return hour ranges [start, end) (UTC) in [start_utc, end_utc) stored from ``source``."""
+    start, end = _hour_range(start_utc, end_utc)
+    hours = session.scalars(
+        select(_epoch_seconds(session)).where(
+            _TABLE.c.cell_id == int(cell_id),
+            _TABLE.c.source == source,
+            _TABLE.c.observed_at >= start_utc,
+            _TABLE.c.observed_at < end_utc,
+        )
+    ).all()
+    mask = np.zeros((end - start) // _HOUR, dtype=bool)
+    mask[(np.asarray(hours, dtype=np.int64) - start) // _HOUR] = True
+    return _hour_runs(mask, start_utc)
+
+
+def _hour_runs(mask: np.ndarray, start_utc: datetime) -> list[tuple[datetime, datetime]]:
+    """Turn an hourly mask from ``start_utc`` into its runs of True as [start, end) pairs."""
+    if not mask.any():
         return []
-    edges = np.diff(np.concatenate(([False], missing, [False])).astype(np.int8))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
+    edges = np.diff(np.concatenate(([False], mask, [False])).astype(np.int8))
     base = start_utc.astimezone(UTC)
     return [
         (base + timedelta(hours=int(s)), base + timedelta(hours=int(e)))
-        for s, e in zip(starts, ends, strict=True)
+        for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True)
     ]
 
 
@@ -430,6 +450,13 @@ class FetchSummary:
     rows_written: int = 0
     errors: list[str] = field(default_factory=list)
 
+    def add(self, other: FetchSummary) -> None:
+        """Add another summary's counts and errors to this one."""
+        self.cells_done += other.cells_done
+        self.cells_failed += other.cells_failed
+        self.rows_written += other.rows_written
+        self.errors.extend(other.errors)
+
 
 def _utcnow() -> datetime:
     """Return the current instant (UTC) for the fetch log's start and end times."""
@@ -450,70 +477,149 @@ def _describe(exc: BaseException) -> str:
     return f"{prefix}: {text}"
 
 
-def _fetch_batches(
+@dataclass(frozen=True)
+class BatchRequest:
+    """One kind of provider call: endpoint, the source it stores as, the hours it covers.
+
+    ``call`` asks the client for a list of locations; ``keep_until`` (unix seconds) drops
+    later hours (forecasts) before they are stored.
+    """
+
+    endpoint: str
+    source: str
+    range_start: datetime
+    range_end: datetime
+    call: Callable[[PressureClient, list[tuple[float, float]]], Sequence[PressureSeries]]
+    keep_until: int | None = None
+
+
+@dataclass
+class BatchReply:
+    """What one provider call returned (``series``) or raised (``error``), and its attempts."""
+
+    series: Sequence[PressureSeries] | None
+    error: BaseException | None
+    attempts: int
+    started_at: datetime
+
+
+def recent_request(past_days: int, now: datetime, include_future: bool = False) -> BatchRequest:
+    """The forecast API's last ``past_days`` days through today, stored as ``forecast``.
+
+    Hours after ``now`` are dropped unless ``include_future``.
+    """
+    _check_aware(now, "now")
+    today = now.astimezone(UTC).date()
+    return BatchRequest(
+        endpoint="forecast",
+        source="forecast",
+        range_start=_midnight(today - timedelta(days=past_days)),
+        range_end=_midnight(today + timedelta(days=1)),
+        call=lambda client, locations: client.get_recent(locations, past_days),
+        keep_until=None if include_future else int(floor_hour(now).timestamp()),
+    )
+
+
+def archive_request(start_date: date, end_date: date) -> BatchRequest:
+    """The reanalysis archive for UTC days start_date..end_date, stored as ``archive``."""
+    return BatchRequest(
+        endpoint="archive",
+        source="archive",
+        range_start=_midnight(start_date),
+        range_end=_midnight(end_date + timedelta(days=1)),
+        call=lambda client, locations: client.get_archive(locations, start_date, end_date),
+    )
+
+
+def fetch_batch(
+    client: PressureClient, request: BatchRequest, cells: Sequence[GridCell]
+) -> BatchReply:
+    """Ask the provider for ``cells`` (no database access); an error is kept, not raised."""
+    started = _utcnow()
+    try:
+        series = request.call(client, [(c.latitude, c.longitude) for c in cells])
+    except (OpenMeteoError, ValueError) as exc:
+        attempts = getattr(exc, "attempts", None) or getattr(client, "last_attempts", 1) or 1
+        return BatchReply(None, exc, int(attempts), started)
+    return BatchReply(series, None, int(getattr(client, "last_attempts", 1) or 1), started)
+
+
+def store_batch(
+    session: Session,
+    provider: str,
+    request: BatchRequest,
+    cells: Sequence[GridCell],
+    reply: BatchReply,
+    now: datetime,
+) -> FetchSummary:
+    """Log one provider call in ``FetchLog`` and store its reply inside a SAVEPOINT, so a
+    failed batch writes no observations while its log row (status ``error``) remains."""
+    _check_aware(now, "now")
+    summary = FetchSummary()
+    cell_ids = ",".join(str(c.id) for c in cells)
+    log = FetchLog(
+        started_at=reply.started_at, provider=provider, endpoint=request.endpoint,
+        cell_ids=cell_ids, range_start=request.range_start, range_end=request.range_end,
+        status="running", attempts=reply.attempts, rows_written=0,
+    )
+    session.add(log)
+    session.flush()  # the log survives a failed batch: it sits outside the savepoint
+    rows = 0
+    try:
+        if reply.error is not None:
+            raise reply.error
+        assert reply.series is not None
+        if len(reply.series) != len(cells):
+            raise ValueError(
+                f"provider returned {len(reply.series)} series for {len(cells)} cells"
+            )
+        with session.begin_nested():
+            for cell, one in zip(cells, reply.series, strict=True):
+                hours = np.asarray(one.hours_utc, dtype=np.int64)
+                surface = np.asarray(one.surface_pressure_hpa, dtype=np.float64)
+                msl = np.asarray(one.msl_hpa, dtype=np.float64)
+                if request.keep_until is not None:
+                    mask = hours <= request.keep_until
+                    hours, surface, msl = hours[mask], surface[mask], msl[mask]
+                rows += upsert_observations(
+                    session, cell.id, hours, surface, msl, request.source, now
+                )
+    except (OpenMeteoError, ValueError, SQLAlchemyError) as exc:
+        message = _describe(exc)
+        log.status = "error"
+        log.error = message
+        summary.cells_failed += len(cells)
+        summary.errors.append(f"{request.endpoint} cells {cell_ids}: {message}")
+    else:
+        log.status = "ok"
+        summary.cells_done += len(cells)
+        summary.rows_written += rows
+        log.rows_written = rows
+    log.finished_at = _utcnow()
+    session.flush()
+    return summary
+
+
+def fetch_and_store(
     session: Session,
     client: PressureClient,
     cells: Sequence[GridCell],
-    *,
-    endpoint: str,
-    source: str,
-    call,
-    range_start: datetime,
-    range_end: datetime,
+    request: BatchRequest,
     now: datetime,
-    batch_size: int,
-    keep_until: int | None,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> FetchSummary:
-    """Fetch cells in batches; each batch lands in its own SAVEPOINT or not at all."""
+    """Fetch and store cells batch by batch in the caller's transaction (hPa); each batch is
+    one logged provider call, and a failed one writes no observations."""
     if batch_size < 1:
         raise ValueError("batch_size: must be >= 1")
-    _check_aware(now, "now")
-    summary = FetchSummary()
     provider = getattr(client, "provider", "unknown")
+    total = FetchSummary()
     for lo in range(0, len(cells), batch_size):
         batch = list(cells[lo : lo + batch_size])
-        log = FetchLog(
-            started_at=_utcnow(),
-            provider=provider,
-            endpoint=endpoint,
-            cell_ids=",".join(str(c.id) for c in batch),
-            range_start=range_start,
-            range_end=range_end,
-            status="running",
-            attempts=0,
-            rows_written=0,
-        )
-        session.add(log)
-        session.flush()  # the log survives a failed batch: it sits outside the savepoint
-        rows = 0
-        try:
-            series = call([(c.latitude, c.longitude) for c in batch])
-            if len(series) != len(batch):
-                raise ValueError(f"provider returned {len(series)} series for {len(batch)} cells")
-            with session.begin_nested():
-                for cell, one in zip(batch, series, strict=True):
-                    hours = np.asarray(one.hours_utc, dtype=np.int64)
-                    surface = np.asarray(one.surface_pressure_hpa, dtype=np.float64)
-                    msl = np.asarray(one.msl_hpa, dtype=np.float64)
-                    if keep_until is not None:
-                        mask = hours <= keep_until
-                        hours, surface, msl = hours[mask], surface[mask], msl[mask]
-                    rows += upsert_observations(session, cell.id, hours, surface, msl, source, now)
-        except (OpenMeteoError, ValueError, SQLAlchemyError) as exc:
-            message = _describe(exc)
-            log.status = "error"
-            log.error = message
-            summary.cells_failed += len(batch)
-            summary.errors.append(f"{endpoint} cells {log.cell_ids}: {message}")
-        else:
-            log.status = "ok"
-            summary.cells_done += len(batch)
-            summary.rows_written += rows
-            log.rows_written = rows
-        log.attempts = int(getattr(client, "last_attempts", 1) or 1)
-        log.finished_at = _utcnow()
-        session.flush()
-    return summary
+        total.add(store_batch(session, provider, request, batch,
+                              fetch_batch(client, request, batch), now))
+    return total
 
 
 def fetch_and_store_recent(
@@ -528,25 +634,10 @@ def fetch_and_store_recent(
 ) -> FetchSummary:
     """Fetch the last ``past_days`` days (hPa) for cells as source ``forecast`` and store them.
 
-    Hours after ``now`` (forecasts) are dropped unless ``include_future``. Each batch is
-    one provider call logged in ``FetchLog``; a failed batch writes no observations.
+    Hours after ``now`` (forecasts) are dropped unless ``include_future``.
     """
-    _check_aware(now, "now")
-    today = now.astimezone(UTC).date()
-    keep_until = None if include_future else int(floor_hour(now).timestamp())
-    return _fetch_batches(
-        session,
-        client,
-        cells,
-        endpoint="forecast",
-        source="forecast",
-        call=lambda locations: client.get_recent(locations, past_days),
-        range_start=_midnight(today - timedelta(days=past_days)),
-        range_end=_midnight(today + timedelta(days=1)),
-        now=now,
-        batch_size=batch_size,
-        keep_until=keep_until,
-    )
+    return fetch_and_store(session, client, cells, recent_request(past_days, now, include_future),
+                           now, batch_size=batch_size)
 
 
 def fetch_and_store_archive(
@@ -559,24 +650,9 @@ def fetch_and_store_archive(
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> FetchSummary:
-    """Fetch archived hours (hPa) for UTC days start_date..end_date as source ``archive``.
-
-    Each batch is one provider call logged in ``FetchLog``; a failed batch writes no
-    observations while the others still land.
-    """
-    return _fetch_batches(
-        session,
-        client,
-        cells,
-        endpoint="archive",
-        source="archive",
-        call=lambda locations: client.get_archive(locations, start_date, end_date),
-        range_start=_midnight(start_date),
-        range_end=_midnight(end_date + timedelta(days=1)),
-        now=now,
-        batch_size=batch_size,
-        keep_until=None,
-    )
+    """Fetch archived hours (hPa) for UTC days start_date..end_date as source ``archive``."""
+    return fetch_and_store(session, client, cells, archive_request(start_date, end_date), now,
+                           batch_size=batch_size)
 
 
 # -- planning --------------------------------------------------------------------------------

@@ -143,24 +143,18 @@ def import_readings(state: State, file: str, lat: float, lon: float, unit, timez
 @pass_state
 def export(state: State, lat: float, lon: float, start, end, output) -> None:
     """Export a cell's hourly pressure: observed_at, surface_pressure_hpa, msl_hpa, source."""
-    from sqlalchemy import select
-
     from tracker.csvfmt import write_csv
-    from weather.grid import cell_key
-    from weather.models import GridCell
+    from weather.grid import find_cell_id
     from weather.store import iter_export_rows
 
-    try:
-        lat_e4, lon_e4 = cell_key(lat, lon, state.settings.weather.grid_degrees)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
     columns = ("observed_at", "surface_pressure_hpa", "msl_hpa", "source")
     first = datetime.combine(start.date(), time(0), UTC)
     last = datetime.combine(end.date() + timedelta(days=1), time(0), UTC)
     with state.transaction() as session:
-        cell_id = session.scalar(
-            select(GridCell.id).where(GridCell.lat_e4 == lat_e4, GridCell.lon_e4 == lon_e4)
-        )
+        try:
+            cell_id = find_cell_id(session, lat, lon, state.settings.weather.grid_degrees)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
         rows = list(iter_export_rows(session, cell_id, first, last)) if cell_id else []
     write_output(write_csv(columns, rows), output)
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.models import Attack, LocationPeriod, PatientProfile
-from weather.grid import get_or_create_cell
+from weather.grid import find_cell_id, get_or_create_cell
 from weather.models import GridCell
 
 
@@ -22,6 +22,17 @@ def cells_in_use(session: Session, grid_degrees: float) -> list[GridCell]:
         for cell in (get_or_create_cell(session, lat, lon, grid_degrees) for lat, lon in points)
     }
     return [cells[k] for k in sorted(cells)]
+
+
+def patient_cell_ids(session: Session, patient_id: int, grid_degrees: float) -> list[int]:
+    """Return the ids of the stored cells of a patient's location periods (no insert)."""
+    points = session.execute(
+        select(LocationPeriod.latitude, LocationPeriod.longitude)
+        .where(LocationPeriod.patient_id == patient_id)
+        .distinct()
+    ).all()
+    ids = {find_cell_id(session, lat, lon, grid_degrees) for lat, lon in points}
+    return sorted(i for i in ids if i is not None)
 
 
 def earliest_needed_day(session: Session) -> date | None:

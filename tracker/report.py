@@ -7,16 +7,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from correlation import Attack, Course, MethodConfig, PatientSeries, Report, analyze
+from correlation import Attack as MethodAttack
+from correlation import Course, MethodConfig, PatientSeries, Report, analyze
 from tracker.clock import utcnow
 from tracker.diary import list_attacks, list_checkins, list_courses
-from tracker.models import LocationPeriod, TreatmentCourse, User
+from tracker.models import Attack, CheckIn, LocationPeriod, TreatmentCourse, User
 from tracker.profile import list_location_periods, require_patient
-from weather.grid import cell_key
-from weather.models import GridCell
+from weather.grid import cell_key, find_cell_id
 from weather.store import load_series
 
 HOUR = timedelta(hours=1)
@@ -39,13 +39,6 @@ def local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:
     return instant.replace(minute=0, second=0, microsecond=0)
 
 
-def _find_cell_id(session: Session, lat: float, lon: float, grid_degrees: float) -> int | None:
-    lat_e4, lon_e4 = cell_key(lat, lon, grid_degrees)
-    return session.scalar(
-        select(GridCell.id).where(GridCell.lat_e4 == lat_e4, GridCell.lon_e4 == lon_e4)
-    )
-
-
 def cell_spans(
     session: Session,
     periods: list[LocationPeriod],
@@ -61,7 +54,7 @@ def cell_spans(
         end = min(end, last_day)
         if end < start:
             continue
-        cell_id = _find_cell_id(session, period.latitude, period.longitude, grid_degrees)
+        cell_id = find_cell_id(session, period.latitude, period.longitude, grid_degrees)
         spans.append(CellSpan(cell_id, start, end, period.latitude, period.longitude))
     return spans
 
@@ -112,19 +105,24 @@ def current_course(courses: list[TreatmentCourse]) -> TreatmentCourse | None:
 
 
 def tracking_start(session: Session, patient: User, today: date) -> date:
-    """Return the first day of tracking: the profile's, else the first diary entry's."""
+    """Return the first day of tracking: the profile's, else the first diary entry's day
+    (or the day the account was made), never after ``today``."""
     profile = require_patient(patient)
     if profile.tracking_started_on is not None:
         return profile.tracking_started_on
     zone = ZoneInfo(profile.timezone)
-    candidates = [patient.created_at.astimezone(zone).date()]
-    attacks = list_attacks(session, patient)
-    if attacks:
-        candidates.append(attacks[0].started_at.astimezone(zone).date())
-    checkins = list_checkins(session, patient)
-    if checkins:
-        candidates.append(checkins[0].day)
-    return min(min(candidates), today)
+    candidates = [patient.created_at.astimezone(zone).date(), today]
+    first_attack = session.scalar(
+        select(func.min(Attack.started_at)).where(Attack.patient_id == patient.id)
+    )
+    if first_attack is not None:
+        candidates.append(first_attack.astimezone(zone).date())
+    first_checkin = session.scalar(
+        select(func.min(CheckIn.day)).where(CheckIn.patient_id == patient.id)
+    )
+    if first_checkin is not None:
+        candidates.append(first_checkin)
+    return min(candidates)
 
 
 def patient_series(
@@ -149,7 +147,7 @@ def patient_series(
         session, spans, zone, first_day, today, config.pressure_variable
     )
     attacks = [
-        Attack(started_at=a.started_at, ended_at=a.ended_at, kind=a.kind)
+        MethodAttack(started_at=a.started_at, ended_at=a.ended_at, kind=a.kind)
         for a in list_attacks(session, patient)
     ]
     checkins = (

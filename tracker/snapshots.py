@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from correlation import MethodConfig
+from tracker.cells import patient_cell_ids
 from tracker.models import (
     Attack,
     CheckIn,
@@ -39,9 +40,8 @@ from tracker.models import (
     User,
 )
 from tracker.profile import require_patient
-from tracker.report import local_midnight_utc, patient_report
-from weather.grid import cell_key
-from weather.models import GridCell, PressureObservation
+from tracker.report import local_midnight_utc, patient_report, tracking_start
+from weather.models import PressureObservation
 
 #: Bump when the fingerprint's inputs or the stored report's shape change.
 FINGERPRINT_VERSION = "migraine-weather/snapshot/v1"
@@ -58,25 +58,6 @@ def config_dict(config: MethodConfig) -> dict[str, Any]:
     """Return every field of the method configuration as a JSON-safe dict."""
     values = dataclasses.asdict(config)
     return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
-
-
-def _first_day(session: Session, patient: User, today: date, zone: ZoneInfo) -> date:
-    """Return the earliest day the report can start on (a superset of tracking start)."""
-    profile = require_patient(patient)
-    candidates = [patient.created_at.astimezone(zone).date(), today]
-    if profile.tracking_started_on is not None:
-        candidates.append(profile.tracking_started_on)
-    first_attack = session.scalar(
-        select(func.min(Attack.started_at)).where(Attack.patient_id == patient.id)
-    )
-    if first_attack is not None:
-        candidates.append(first_attack.astimezone(zone).date())
-    first_checkin = session.scalar(
-        select(func.min(CheckIn.day)).where(CheckIn.patient_id == patient.id)
-    )
-    if first_checkin is not None:
-        candidates.append(first_checkin)
-    return min(candidates)
 
 
 def _diary_part(session: Session, patient: User) -> dict[str, Any]:
@@ -129,24 +110,6 @@ def _diary_part(session: Session, patient: User) -> dict[str, Any]:
     }
 
 
-def _patient_cell_ids(session: Session, patient: User, grid_degrees: float) -> list[int]:
-    """Return the ids of the stored grid cells of the patient's location periods."""
-    points = session.execute(
-        select(LocationPeriod.latitude, LocationPeriod.longitude)
-        .where(LocationPeriod.patient_id == patient.id)
-        .distinct()
-    ).all()
-    keys = {cell_key(lat, lon, grid_degrees) for lat, lon in points}
-    ids: set[int] = set()
-    for lat_e4, lon_e4 in keys:
-        cell_id = session.scalar(
-            select(GridCell.id).where(GridCell.lat_e4 == lat_e4, GridCell.lon_e4 == lon_e4)
-        )
-        if cell_id is not None:
-            ids.add(cell_id)
-    return sorted(ids)
-
-
 def _pressure_part(
     session: Session, cell_ids: list[int], start: datetime, end: datetime
 ) -> list[Any]:
@@ -181,10 +144,10 @@ def report_fingerprint(
     profile = require_patient(patient)
     zone = ZoneInfo(profile.timezone)
     today = now.astimezone(zone).date()
-    first = _first_day(session, patient, today, zone)
+    first = tracking_start(session, patient, today)
     start = local_midnight_utc(first - timedelta(days=1), zone)
     end = local_midnight_utc(today, zone)
-    cell_ids = _patient_cell_ids(session, patient, grid_degrees)
+    cell_ids = patient_cell_ids(session, patient.id, grid_degrees)
     payload = {
         "version": FINGERPRINT_VERSION,
         "report_date": today.isoformat(),

@@ -82,6 +82,14 @@ def _find_cell(session: Session, lat_e4: int, lon_e4: int) -> GridCell | None:
     ).one_or_none()
 
 
+def find_cell_id(
+    session: Session, lat: float, lon: float, grid_degrees: float = DEFAULT_GRID_DEGREES
+) -> int | None:
+    """Return the id of the stored cell holding (lat, lon) in degrees, or None (no insert)."""
+    cell = _find_cell(session, *cell_key(lat, lon, grid_degrees))
+    return cell.id if cell is not None else None
+
+
 def get_or_create_cell(
     session: Session, lat: float, lon: float, grid_degrees: float = DEFAULT_GRID_DEGREES
 ) -> GridCell:

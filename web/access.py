@@ -29,3 +29,16 @@ def role_required(*roles: str) -> Callable:
         return wrapped
 
     return decorate
+
+
+def viewable_patient(patient_id: int):
+    """The patient if the person asking may read their diary (themself or a linked clinician),
+    else None; a record of someone else looks the same as a missing one."""
+    from tracker.errors import NotFoundError
+    from tracker.sharing import require_view
+    from web.db import db_session
+
+    try:
+        return require_view(db_session(), me(), patient_id)
+    except NotFoundError:
+        return None

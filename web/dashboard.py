@@ -22,7 +22,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from web.access import me, role_required
+from web.access import me, role_required, viewable_patient
 from web.db import db_session, settings
 
 bp = Blueprint("dashboard", __name__)
@@ -122,35 +122,25 @@ def _uses_open_meteo(patient) -> bool:
     """Whether any of the patient's cells holds Open-Meteo data (archive or forecast)."""
     from sqlalchemy import select
 
-    from tracker.profile import list_location_periods
-    from weather.grid import cell_key
-    from weather.models import GridCell, PressureObservation
+    from tracker.cells import patient_cell_ids
+    from weather.models import PressureObservation
 
     session = db_session()
-    grid = settings().weather.grid_degrees
-    for period in list_location_periods(session, patient):
-        lat_e4, lon_e4 = cell_key(period.latitude, period.longitude, grid)
-        found = session.scalar(
-            select(PressureObservation.cell_id)
-            .join(GridCell, GridCell.id == PressureObservation.cell_id)
-            .where(GridCell.lat_e4 == lat_e4, GridCell.lon_e4 == lon_e4,
-                   PressureObservation.source.in_(("archive", "forecast")))
-            .limit(1)
-        )
-        if found is not None:
-            return True
-    return False
+    cell_ids = patient_cell_ids(session, patient.id, settings().weather.grid_degrees)
+    return cell_ids != [] and session.scalar(
+        select(PressureObservation.cell_id)
+        .where(PressureObservation.cell_id.in_(cell_ids),
+               PressureObservation.source.in_(("archive", "forecast")))
+        .limit(1)
+    ) is not None
 
 
 def _viewable(patient_id: int):
-    """The patient if the person asking may see them (self or linked clinician), else 404."""
-    from tracker.errors import NotFoundError
-    from tracker.sharing import require_view
-
-    try:
-        return require_view(db_session(), me(), patient_id)
-    except NotFoundError:
+    """The patient if the person asking may see them, else a 404."""
+    patient = viewable_patient(patient_id)
+    if patient is None:
         abort(404)
+    return patient
 
 
 def _chart_blocks(view: PatientView) -> dict[str, str]:

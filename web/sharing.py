@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from web.access import me, role_required
+from web.access import me, role_required, viewable_patient
 from web.db import db_session, settings
 from web.forms import ActionForm, RedeemForm, add_error
 
@@ -127,17 +127,6 @@ def redeem() -> ResponseReturnValue:
     return render_template("redeem.html", form=form), status
 
 
-def _viewable_patient(patient_id: int):
-    """Return the patient if the current clinician is linked to them, else None."""
-    from tracker.errors import NotFoundError
-    from tracker.sharing import require_view
-
-    try:
-        return require_view(db_session(), me(), patient_id)
-    except NotFoundError:
-        return None
-
-
 @bp.route("/patients/<id:patient_id>")
 @role_required("clinician")
 def patient(patient_id: int) -> ResponseReturnValue:
@@ -147,7 +136,7 @@ def patient(patient_id: int) -> ResponseReturnValue:
     from tracker.profile import list_location_periods
 
     session = db_session()
-    person = _viewable_patient(patient_id)
+    person = viewable_patient(patient_id)
     if person is None:
         return render_template("error.html", message="No such patient on your list."), 404
     record_access(session, me(), person, "view_diary")
@@ -170,7 +159,7 @@ def export(patient_id: int) -> ResponseReturnValue:
     from tracker.diary import list_attacks
 
     session = db_session()
-    person = _viewable_patient(patient_id)
+    person = viewable_patient(patient_id)
     if person is None:
         return render_template("error.html", message="No such patient."), 404
     record_access(session, me(), person, "export_attacks")

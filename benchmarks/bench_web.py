@@ -100,6 +100,7 @@ def main() -> None:
     login(clinician, "c@bench.example")
     cold = timed(clinician, "/patients", runs=1)[0]
     warm = timed(clinician, "/patients")
+    cohort = timed(clinician, "/cohort", runs=5)
     patient = app.test_client()
     login(patient, "p7@bench.example")
     dashboard = timed(patient, "/dashboard")
@@ -121,6 +122,7 @@ def main() -> None:
 
     print(f"clinician list, cold (computes and stores {PATIENTS} snapshots): {cold:.0f} ms")
     print(line(f"clinician list, {PATIENTS} patients, snapshots fresh", warm))
+    print(line(f"cohort page, {PATIENTS} patients", cohort))
     print(line(f"patient dashboard, {DAYS} days of hourly pressure", dashboard))
     print(line("patient report page", report))
     print(f"chart bundle: {len(again.data) / 1e6:.2f} MB, served from memory in {bundle_ms:.1f} ms"

@@ -30,6 +30,52 @@ class CohortRow:
     non_weather_change: float | None
     sensitivity_ratio: TestedInterval
 
+    @classmethod
+    def from_report(cls, rep: Report, label: str) -> CohortRow:
+        """The row of one patient's report (DESIGN method 11)."""
+        b, f = rep.periods["baseline"], rep.periods["followup"]
+        c = rep.comparison
+        return cls(
+            label=label,
+            verdict=rep.verdict,
+            mmd_baseline=b.mmd,
+            mmd_followup=f.mmd,
+            mmd_change=c.mmd_change,
+            mmd_change_pct=c.mmd_change_pct,
+            responder_50=c.responder_50,
+            weather_linked_change=_diff(f.weather_linked_mmd, b.weather_linked_mmd),
+            non_weather_change=_diff(f.non_weather_mmd, b.non_weather_mmd),
+            sensitivity_ratio=c.sensitivity_ratio,
+        )
+
+    @classmethod
+    def from_dict(cls, report: dict[str, Any], label: str, confidence: float) -> CohortRow:
+        """The row of a stored report (report v1 JSON, days not needed) (DESIGN method 11).
+
+        The JSON has no standard error; the Woolf interval is symmetric on the log scale, so
+        SE = (ln high - ln low) / (2 z) recovers it.
+        """
+        b, f = report["periods"]["baseline"], report["periods"]["followup"]
+        c = report["comparison"]
+        sr = c["sensitivity_ratio"]
+        se = None
+        if sr["ci_low"] and sr["ci_high"]:
+            z = float(_st.norm.ppf(0.5 + confidence / 2.0))
+            se = (math.log(sr["ci_high"]) - math.log(sr["ci_low"])) / (2.0 * z)
+        return cls(
+            label=label,
+            verdict=report["findings"][0]["code"],
+            mmd_baseline=b["mmd"],
+            mmd_followup=f["mmd"],
+            mmd_change=c["mmd_change"],
+            mmd_change_pct=c["mmd_change_pct"],
+            responder_50=c["responder_50"],
+            weather_linked_change=_diff(f["weather_linked_mmd"], b["weather_linked_mmd"]),
+            non_weather_change=_diff(f["non_weather_mmd"], b["non_weather_mmd"]),
+            sensitivity_ratio=TestedInterval(sr["estimate"], sr["ci_low"], sr["ci_high"],
+                                             sr["p_value"], se),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe row (DESIGN method 11)."""
         return {
@@ -178,22 +224,16 @@ def cohort_summary(
     """Summarise many patients' reports (DESIGN method 11)."""
     if labels is not None and len(labels) != len(reports):
         raise ValueError("labels must match reports")
-    rows: list[CohortRow] = []
-    for i, rep in enumerate(reports):
-        b, f = rep.periods["baseline"], rep.periods["followup"]
-        c = rep.comparison
-        rows.append(CohortRow(
-            label=labels[i] if labels is not None else f"patient {i + 1}",
-            verdict=rep.verdict,
-            mmd_baseline=b.mmd,
-            mmd_followup=f.mmd,
-            mmd_change=c.mmd_change,
-            mmd_change_pct=c.mmd_change_pct,
-            responder_50=c.responder_50,
-            weather_linked_change=_diff(f.weather_linked_mmd, b.weather_linked_mmd),
-            non_weather_change=_diff(f.non_weather_mmd, b.non_weather_mmd),
-            sensitivity_ratio=c.sensitivity_ratio,
-        ))
+    rows = [
+        CohortRow.from_report(rep, labels[i] if labels is not None else f"patient {i + 1}")
+        for i, rep in enumerate(reports)
+    ]
+    return summarise_rows(rows, reports[0].config.confidence if reports else 0.95)
+
+
+def summarise_rows(rows: Sequence[CohortRow], confidence: float = 0.95) -> CohortSummary:
+    """Medians, responders, signed-rank tests and the pooled ratio of the rows (method 11)."""
+    rows = list(rows)
     tests = {
         "mmd": signed_rank([r.mmd_change for r in rows]),
         "weather_linked": signed_rank([r.weather_linked_change for r in rows]),
@@ -201,7 +241,6 @@ def cohort_summary(
     }
     usable = [r.sensitivity_ratio for r in rows
               if r.sensitivity_ratio.estimate is not None and r.sensitivity_ratio.se_log]
-    confidence = reports[0].config.confidence if reports else 0.95
     pooled = pool_log_ratios(
         [math.log(s.estimate) for s in usable if s.estimate],
         [s.se_log for s in usable if s.estimate],

@@ -1,4 +1,4 @@
-"""A clinician's patients together: each linked patient's report and the cohort summary."""
+"""A clinician's patients together: the cohort summary over their stored reports."""
 
 from __future__ import annotations
 
@@ -6,29 +6,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from correlation import CohortSummary, MethodConfig, Report, cohort_summary
+from correlation import CohortSummary, MethodConfig
+from correlation.cohort import CohortRow, summarise_rows
 from tracker.audit import record_access
+from tracker.clock import utcnow
 from tracker.models import User
-from tracker.report import patient_report
 from tracker.sharing import patients_of_clinician
-
-
-def clinician_reports(
-    session: Session,
-    clinician: User,
-    *,
-    config: MethodConfig,
-    grid_degrees: float,
-    now: datetime | None = None,
-) -> list[tuple[User, Report | None]]:
-    """Return each linked patient with their report (None without a course); audit-logged."""
-    out = []
-    for patient in patients_of_clinician(session, clinician):
-        report = patient_report(session, patient, config=config, grid_degrees=grid_degrees,
-                                now=now)
-        record_access(session, clinician, patient, "view_report", "cohort")
-        out.append((patient, report))
-    return out
+from tracker.snapshots import current_summaries
 
 
 def clinician_cohort(
@@ -39,7 +23,15 @@ def clinician_cohort(
     grid_degrees: float,
     now: datetime | None = None,
 ) -> CohortSummary:
-    """Summarise the linked patients who have a report (DESIGN method 11)."""
-    pairs = [(p, r) for p, r in clinician_reports(
-        session, clinician, config=config, grid_degrees=grid_degrees, now=now) if r is not None]
-    return cohort_summary([r for _, r in pairs], labels=[p.name or p.email for p, _ in pairs])
+    """Summarise the linked patients who have a report (DESIGN method 11), from the stored
+    summaries (computed now where stale); each patient's view is audit-logged."""
+    patients = patients_of_clinician(session, clinician)
+    summaries = current_summaries(session, patients, config, grid_degrees, now or utcnow())
+    rows = []
+    for patient in patients:
+        record_access(session, clinician, patient, "view_report", "cohort")
+        summary = summaries[patient.id]
+        if summary is not None:
+            rows.append(CohortRow.from_dict(summary, patient.name or patient.email,
+                                            config.confidence))
+    return summarise_rows(rows, config.confidence)

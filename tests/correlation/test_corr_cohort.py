@@ -77,3 +77,21 @@ def test_cohort_edge_cases():
     assert s.median_mmd_change is None and s.tests["mmd"].p_value is None
     with pytest.raises(ValueError):
         cohort_summary([], labels=["x"])
+
+
+def test_cohort_from_stored_reports_equals_the_one_from_reports(reports):
+    from correlation.cohort import CohortRow, summarise_rows
+
+    labels = [f"p{i}" for i in range(len(reports))]
+    direct = cohort_summary(reports, labels=labels).to_dict()
+    rows = [CohortRow.from_dict(r.to_dict(), label, 0.95) for r, label in zip(
+        reports, labels, strict=True)]
+    stored = summarise_rows(rows, 0.95).to_dict()
+    assert stored["rows"] == direct["rows"]
+    for key in ("fixed", "random"):
+        for name in ("estimate", "ci_low", "ci_high", "p_value"):
+            a = stored["pooled_sensitivity_ratio"][key][name]
+            b = direct["pooled_sensitivity_ratio"][key][name]
+            assert (a is None and b is None) or abs(a - b) <= 1e-9 * max(1.0, abs(b))
+    assert stored["tests"] == direct["tests"]
+    assert stored["pooled_sensitivity_ratio"]["n_pooled"] >= 2

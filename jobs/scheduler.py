@@ -127,10 +127,7 @@ def build_scheduler(
             id=job_id,
             name=job_id,
             replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=grace,
-            **extra,
+            **extra,  # coalesce, max_instances and the grace time come from job_defaults
         )
     scheduler.add_listener(_on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
     return scheduler

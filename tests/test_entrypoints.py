@@ -29,3 +29,12 @@ def _loaded(args: list[str], mods: list[str]) -> list[str]:
 @pytest.mark.parametrize("args", [["--help"], ["analyze", "--help"]])
 def test_light_commands_load_no_flask_nor_database(args):
     assert _loaded(args, ["flask", "sqlalchemy", "psycopg", "alembic"]) == []
+
+
+def test_the_cli_knows_the_same_job_names_as_the_scheduler():
+    """cli/jobs.py keeps its own copy so that building the CLI imports nothing from jobs."""
+    import cli.main  # noqa: F401  (registers the commands; cli.jobs imports it)
+    from cli.jobs import JOB_NAMES as CLI_NAMES
+    from jobs.tasks import JOB_NAMES
+
+    assert CLI_NAMES == JOB_NAMES

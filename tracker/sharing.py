@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -14,6 +13,7 @@ from tracker.clock import utcnow
 from tracker.errors import NotFoundError, PermissionDeniedError, ValidationError
 from tracker.models import CareLink, ShareInvitation, User
 from tracker.profile import require_patient
+from tracker.tokens import hash_token
 from tracker.validation import is_row_id
 
 #: Letters that cannot be mistaken for each other when read aloud or typed from paper.
@@ -22,8 +22,7 @@ CODE_LENGTH = 10
 
 
 def _hash_code(code: str) -> str:
-    normalised = code.replace("-", "").replace(" ", "").upper()
-    return hashlib.sha256(normalised.encode()).hexdigest()
+    return hash_token(code.replace("-", "").replace(" ", "").upper())
 
 
 def create_invitation(

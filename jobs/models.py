@@ -31,3 +31,6 @@ class JobRun(Base):
     cells_failed: Mapped[int] = mapped_column(Integer, default=0)
     rows_written: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    #: Who runs it: the process id and host name; a run whose owner is gone was interrupted.
+    owner_pid: Mapped[int | None] = mapped_column(Integer)
+    owner_host: Mapped[str | None] = mapped_column(String(255))

@@ -209,6 +209,40 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class UserSession(Base):
+    """A logged-in browser session; the cookie holds a random token, only its hash is stored.
+
+    Logout, a password change and "log out everywhere" end the row, so a copied cookie stops
+    working at once; ``last_seen_at`` drives the idle timeout.
+    """
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user", "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class RateBucket(Base):
+    """A fixed-window attempt counter (e.g. share-code redemptions per account or address).
+
+    Incremented with one atomic upsert, so parallel requests cannot slip past the limit.
+    """
+
+    __tablename__ = "rate_buckets"
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class AuditEvent(Base):
     """Who did what to whose data, and when (views and exports by others included)."""
 

@@ -43,6 +43,10 @@ class WebSettings:
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     share_code_hours: int = 72
+    session_idle_hours: int = 12
+    remember_idle_days: int = 14
+    share_code_attempts_per_account: int = 10
+    share_code_attempts_per_address: int = 30
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,8 @@ class JobsSettings:
     refresh_reports_hour: int = 4
     misfire_grace_seconds: int = 3600
     backfill_days: int = 365
+    backfill_horizon_years: int = 5
+    backfill_budget_minutes: int = 30
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,10 @@ _RANGES: dict[str, tuple[float, float]] = {
     "web.login_max_failures": (1, 1000),
     "web.login_lockout_minutes": (0, 10_000),
     "web.share_code_hours": (1, 24 * 90),
+    "web.session_idle_hours": (1, 24 * 365),
+    "web.remember_idle_days": (1, 365),
+    "web.share_code_attempts_per_account": (1, 10_000),
+    "web.share_code_attempts_per_address": (1, 100_000),
     "weather.grid_degrees": (0.01, 5.0),
     "weather.open_meteo.timeout_seconds": (0.1, 600),
     "weather.open_meteo.batch_size": (1, 1000),
@@ -110,6 +120,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "jobs.refresh_reports_hour": (0, 23),
     "jobs.misfire_grace_seconds": (1, 86_400),
     "jobs.backfill_days": (1, 36_500),
+    "jobs.backfill_horizon_years": (1, 100),
+    "jobs.backfill_budget_minutes": (1, 24 * 60),
 }
 
 

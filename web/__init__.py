@@ -14,7 +14,11 @@ from web.extensions import csrf, login_manager
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the web app; ``test_config`` may carry SETTINGS, DATABASE_URL or Flask keys."""
-    from tracker.database import make_engine, make_session_factory
+    from tracker.database import (
+        make_engine,
+        make_session_factory,
+        make_writer_session_factory,
+    )
     from tracker.settings import Settings, load_settings
 
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
@@ -39,6 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     engine = test_config.get("ENGINE") or make_engine(database_url)
     app.extensions["mw_engine"] = engine
     app.extensions["mw_session_factory"] = make_session_factory(engine)
+    app.extensions["mw_writer_session_factory"] = make_writer_session_factory(engine)
 
     csrf.init_app(app)
     login_manager.init_app(app)

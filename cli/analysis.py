@@ -20,7 +20,7 @@ def _render(report, fmt: str, days: bool) -> str:
         from correlation.text import render_text
 
         return render_text(report)
-    from correlation.report import DAY_KEYS
+    from correlation.days import DAY_KEYS
     from tracker.csvfmt import write_csv
 
     return write_csv(DAY_KEYS, report.daily_rows())

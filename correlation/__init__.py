@@ -2,8 +2,9 @@
 
 from .cohort import CohortSummary, cohort_summary
 from .config import MethodConfig
+from .findings import VERDICTS, Finding
 from .inputs import Attack, Course, PatientSeries
-from .report import REPORT_SCHEMA, VERDICTS, DayTable, Finding, PeriodStats, Report, analyze
+from .report import REPORT_SCHEMA, DayTable, PeriodStats, Report, analyze
 
 __all__ = [
     "REPORT_SCHEMA",

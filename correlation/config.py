@@ -46,6 +46,19 @@ class MethodConfig:
     confidence: float = 0.95
 
     def __post_init__(self) -> None:
+        self._check_pressure_rules()
+        self._check_periods_and_guardrails()
+        kinds = self.migraine_kinds
+        if isinstance(kinds, str) or not isinstance(kinds, tuple | list | frozenset | set):
+            raise ValueError("migraine_kinds must be a tuple of attack kinds")
+        if not kinds or not all(isinstance(k, str) and k for k in kinds):
+            raise ValueError("migraine_kinds must hold at least one non-empty kind")
+        object.__setattr__(self, "migraine_kinds", tuple(kinds))
+        if not _is_number(self.confidence) or not 0.0 < self.confidence < 1.0:
+            raise ValueError("confidence must be strictly between 0 and 1")
+
+    def _check_pressure_rules(self) -> None:
+        """Threshold (hPa), window (hours), lag (days), coverage share, variable (points 1-3)."""
         if not _is_number(self.drop_threshold_hpa) or not (
             math.isfinite(self.drop_threshold_hpa) and self.drop_threshold_hpa > 0
         ):
@@ -58,26 +71,21 @@ class MethodConfig:
             0.0 <= self.min_pressure_coverage <= 1.0
         ):
             raise ValueError("min_pressure_coverage must be a share between 0 and 1")
-        for name in ("baseline_days", "followup_days"):
-            value = getattr(self, name)
-            if not _is_int(value) or value < 1:
-                raise ValueError(f"{name} must be a positive integer number of days")
         if self.pressure_variable not in PRESSURE_VARIABLES:
             raise ValueError(
                 f"pressure_variable must be one of {', '.join(PRESSURE_VARIABLES)}"
             )
-        kinds = self.migraine_kinds
-        if isinstance(kinds, str) or not isinstance(kinds, tuple | list | frozenset | set):
-            raise ValueError("migraine_kinds must be a tuple of attack kinds")
-        if not kinds or not all(isinstance(k, str) and k for k in kinds):
-            raise ValueError("migraine_kinds must hold at least one non-empty kind")
-        object.__setattr__(self, "migraine_kinds", tuple(kinds))
+
+    def _check_periods_and_guardrails(self) -> None:
+        """Period lengths (days, point 7) and guardrail counts (point 10)."""
+        for name in ("baseline_days", "followup_days"):
+            value = getattr(self, name)
+            if not _is_int(value) or value < 1:
+                raise ValueError(f"{name} must be a positive integer number of days")
         for name in ("min_covered_days", "min_baseline_onsets"):
             value = getattr(self, name)
             if not _is_int(value) or value < 0:
                 raise ValueError(f"{name} must be a non-negative integer")
-        if not _is_number(self.confidence) or not 0.0 < self.confidence < 1.0:
-            raise ValueError("confidence must be strictly between 0 and 1")
 
     def to_dict(self) -> dict[str, Any]:
         """The report's ``config`` object: the 7 contract keys (DESIGN report contract)."""

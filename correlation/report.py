@@ -10,7 +10,17 @@ from typing import Any
 import numpy as np
 
 from .config import MethodConfig
+from .days import DayTable
 from .diary import CLASS_LABELS, NON_WEATHER, UNCLASSIFIED, WEATHER_LINKED, diary_days
+from .findings import (
+    Bounds,
+    CaveatInputs,
+    Finding,
+    build_caveats,
+    build_findings,
+    decide_verdict,
+    weather_known_days,
+)
 from .inputs import Course, PatientSeries
 from .pressure import FALSE, TRUE, day_weather
 from .stats import (
@@ -23,107 +33,17 @@ from .stats import (
 REPORT_SCHEMA = "migraine-weather/report/v1"
 PERIOD_NAMES: tuple[str, ...] = ("baseline", "treatment", "followup")
 
-#: Verdict codes and what they mean (documented in docs/method.md).
-VERDICTS: dict[str, str] = {
-    "insufficient_data": "There is not yet enough diary data around the course for a "
-    "conclusion; the caveats below say what is missing.",
-    "weather_linked_reduced": "Since the course, weather-linked migraine days fell, and more "
-    "than non-weather migraine days did.",
-    "non_weather_reduced": "Since the course, non-weather migraine days fell; weather-linked "
-    "migraine days did not fall more than in proportion.",
-    "both_reduced": "Since the course, non-weather migraine days fell, and weather-linked "
-    "migraine days fell even more strongly.",
-    "no_clear_change": "The diary shows no clear change in weather-linked or non-weather "
-    "migraine days since the course.",
-}
-
-DAY_KEYS: tuple[str, ...] = (
-    "date", "period", "covered", "migraine_day", "headache_day", "onset", "at_risk",
-    "max_fall_24h_hpa", "pressure_coverage", "exposure", "window", "classification",
-)
-
-#: Warn when an interval's upper/lower bound ratio exceeds this (or it is unbounded).
-WIDE_INTERVAL_FACTOR = 10.0
-#: Warn when the share of pressure-fall window days differs between periods by this factor.
-SEASON_FACTOR = 1.5
-#: Warn when more than this share of covered days has an unknown weather window.
-UNKNOWN_WINDOW_SHARE = 0.10
-
-
-def _f(x: float | None) -> float | None:
+def finite_or_none(x: float | None) -> float | None:
+    """``x`` as a float, or None when it is missing, NaN or infinite (JSON-safe)."""
     if x is None:
         return None
     x = float(x)
     return x if math.isfinite(x) else None
 
 
-def _per28(count: int, days: int) -> float | None:
+def per_28_days(count: int, days: int) -> float | None:
+    """A count of days as a rate per 28 covered days (DESIGN method 8); None without days."""
     return count / days * 28.0 if days > 0 else None
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A finding or caveat: a stable code and a plain-language sentence."""
-
-    code: str
-    text: str
-
-    def to_dict(self) -> dict[str, str]:
-        """{code, text} (DESIGN report contract)."""
-        return {"code": self.code, "text": self.text}
-
-
-def _tri(v: int) -> bool | None:
-    return True if v == TRUE else (False if v == FALSE else None)
-
-
-@dataclass(frozen=True)
-class DayTable:
-    """Per local day from tracking start to report date (DESIGN method 1-7).
-
-    exposure and window are int8 (1 true, 0 false, -1 unknown); max fall in hPa (NaN = none);
-    pressure coverage is a share 0-1; period and classification are str or None.
-    """
-
-    dates: np.ndarray
-    period: np.ndarray
-    covered: np.ndarray
-    migraine_day: np.ndarray
-    headache_day: np.ndarray
-    onset: np.ndarray
-    at_risk: np.ndarray
-    max_fall_24h_hpa: np.ndarray
-    pressure_coverage: np.ndarray
-    exposure: np.ndarray
-    window: np.ndarray
-    classification: np.ndarray
-
-    def __len__(self) -> int:
-        return int(self.dates.size)
-
-    def rows(self) -> list[dict[str, Any]]:
-        """One JSON-safe dict per day with the contract's ``days`` keys (DESIGN contract)."""
-        dates = self.dates.astype(str).tolist()
-        period = self.period.tolist()
-        cov = self.covered.tolist()
-        mig = self.migraine_day.tolist()
-        head = self.headache_day.tolist()
-        ons = self.onset.tolist()
-        risk = self.at_risk.tolist()
-        mf = [None if math.isnan(x) else x for x in self.max_fall_24h_hpa.tolist()]
-        pc = self.pressure_coverage.tolist()
-        exp = self.exposure.tolist()
-        win = self.window.tolist()
-        cls = self.classification.tolist()
-        return [
-            {
-                "date": dates[i], "period": period[i], "covered": cov[i],
-                "migraine_day": mig[i], "headache_day": head[i], "onset": ons[i],
-                "at_risk": risk[i], "max_fall_24h_hpa": mf[i], "pressure_coverage": pc[i],
-                "exposure": _tri(exp[i]), "window": _tri(win[i]), "classification": cls[i],
-            }
-            for i in range(len(dates))
-        ]
 
 
 @dataclass(frozen=True)
@@ -161,11 +81,11 @@ class PeriodStats:
             "end": self.end.isoformat() if self.end is not None else None,
             "covered_days": self.covered_days,
             "migraine_days": self.migraine_days,
-            "mmd": _f(self.mmd),
+            "mmd": finite_or_none(self.mmd),
             "weather_linked_days": self.weather_linked_days,
-            "weather_linked_mmd": _f(self.weather_linked_mmd),
+            "weather_linked_mmd": finite_or_none(self.weather_linked_mmd),
             "non_weather_days": self.non_weather_days,
-            "non_weather_mmd": _f(self.non_weather_mmd),
+            "non_weather_mmd": finite_or_none(self.non_weather_mmd),
             "unclassified_days": self.unclassified_days,
             "window_days": self.window_days,
             "nonwindow_days": self.nonwindow_days,
@@ -176,8 +96,8 @@ class PeriodStats:
             "exposure_rate_ratio": self.exposure_rate_ratio.to_dict(),
             "migraine_window_days": self.migraine_window_days,
             "migraine_nonwindow_days": self.migraine_nonwindow_days,
-            "attributable_mmd": _f(self.attributable_mmd),
-            "pressure_coverage": _f(self.pressure_coverage),
+            "attributable_mmd": finite_or_none(self.attributable_mmd),
+            "pressure_coverage": finite_or_none(self.pressure_coverage),
         }
 
 
@@ -195,8 +115,8 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         """The contract's ``comparison`` object (DESIGN report contract)."""
         return {
-            "mmd_change": _f(self.mmd_change),
-            "mmd_change_pct": _f(self.mmd_change_pct),
+            "mmd_change": finite_or_none(self.mmd_change),
+            "mmd_change_pct": finite_or_none(self.mmd_change_pct),
             "responder_50": self.responder_50,
             "rate_ratio": {k: self.rate_ratio[k].to_dict()
                            for k in ("all", "weather_linked", "non_weather")},
@@ -304,9 +224,9 @@ def _period_stats(
         attributable = None
     return PeriodStats(
         start=start, end=end, covered_days=covered, migraine_days=md,
-        mmd=_per28(md, covered), weather_linked_days=wl,
-        weather_linked_mmd=_per28(wl, covered), non_weather_days=nw,
-        non_weather_mmd=_per28(nw, covered), unclassified_days=un,
+        mmd=per_28_days(md, covered), weather_linked_days=wl,
+        weather_linked_mmd=per_28_days(wl, covered), non_weather_days=nw,
+        non_weather_mmd=per_28_days(nw, covered), unclassified_days=un,
         window_days=wdays, nonwindow_days=nwdays, onsets_window=a, at_risk_window_days=te,
         onsets_nonwindow=b, at_risk_nonwindow_days=tu,
         exposure_rate_ratio=rate_ratio_exact(a, te, b, tu, confidence),
@@ -348,226 +268,41 @@ def compare(base: PeriodStats, fu: PeriodStats, confidence: float = 0.95) -> Com
     return Comparison(change, pct, responder, rr, rrr, sens)
 
 
-def decide_verdict(comparison: Comparison, sufficient: bool) -> str:
-    """Verdict code from the rate ratios and ratio of rate ratios (DESIGN method 9-10)."""
-    if not sufficient:
-        return "insufficient_data"
-
-    def below_one(iv: Interval | TestedInterval) -> bool:
-        return iv.ci_high is not None and iv.ci_high < 1.0
-
-    wl_down = below_one(comparison.rate_ratio["weather_linked"])
-    nw_down = below_one(comparison.rate_ratio["non_weather"])
-    specific = below_one(comparison.ratio_of_rate_ratios)
-    weather_specific = wl_down and (specific or not nw_down)
-    if weather_specific and nw_down:
-        return "both_reduced"
-    if weather_specific:
-        return "weather_linked_reduced"
-    if nw_down:
-        return "non_weather_reduced"
-    return "no_clear_change"
-
-
-def _n(x: float | None, digits: int = 1) -> str:
-    if x is None:
-        return "not computable"
-    return f"{x:.{digits}f}"
-
-
-def _r(x: float | None) -> str:
-    if x is None:
-        return "not computable"
-    if x == 0:
-        return "0"
-    return f"{x:.2g}" if x < 10 else f"{x:.0f}"
-
-
-def _ci(iv: Interval | TestedInterval, confidence: float) -> str:
-    lo = _r(iv.ci_low)
-    hi = _r(iv.ci_high) if iv.ci_high is not None else "unbounded"
-    return f"{round(confidence * 100):d}% CI {lo} to {hi}"
-
-
-def _p(p: float | None) -> str:
-    if p is None:
-        return "p not computable"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
-
-
-def _wide(iv: Interval | TestedInterval) -> bool:
-    if iv.estimate is None or iv.ci_high is None or iv.ci_low is None:
-        return True
-    return iv.ci_low <= 0 or iv.ci_high / iv.ci_low > WIDE_INTERVAL_FACTOR
-
-
-def _findings(
-    verdict: str, periods: dict[str, PeriodStats], comp: Comparison, cfg: MethodConfig
-) -> list[Finding]:
-    base, fu = periods["baseline"], periods["followup"]
-    conf = cfg.confidence
-    out = [Finding(verdict, VERDICTS[verdict])]
-    if comp.mmd_change is not None:
-        pct = f", {comp.mmd_change_pct:+.0f}%" if comp.mmd_change_pct is not None else ""
-        out.append(Finding(
-            "mmd_change",
-            f"Migraine days per 28 days: {_n(base.mmd)} in the baseline and {_n(fu.mmd)} in "
-            f"the follow-up (change {comp.mmd_change:+.1f}{pct}).",
-        ))
-    if comp.responder_50 is not None:
-        text = ("Migraine days per 28 days fell by half or more (50% responder)."
-                if comp.responder_50 else
-                "Migraine days per 28 days did not fall by half (not a 50% responder).")
-        out.append(Finding("responder_50", text))
-    for key, label in (("weather_linked", "Weather-linked"), ("non_weather", "Non-weather")):
-        iv = comp.rate_ratio[key]
-        if iv.estimate is not None:
-            b = base.weather_linked_mmd if key == "weather_linked" else base.non_weather_mmd
-            f = fu.weather_linked_mmd if key == "weather_linked" else fu.non_weather_mmd
-            out.append(Finding(
-                f"{key}_change",
-                f"{label} migraine days per 28 days: {_n(b)} in the baseline and {_n(f)} in "
-                f"the follow-up; rate ratio {_r(iv.estimate)} ({_ci(iv, conf)}).",
-            ))
-    rrr = comp.ratio_of_rate_ratios
-    if rrr.estimate is not None:
-        out.append(Finding(
-            "ratio_of_rate_ratios",
-            "Allowing for how many pressure-fall days each period had, weather-linked migraine "
-            f"days changed {_r(rrr.estimate)} times as much as non-weather ones "
-            f"({_ci(rrr, conf)}, {_p(rrr.p_value)}); 1 means the same change.",
-        ))
-    sens = comp.sensitivity_ratio
-    eb, ef = base.exposure_rate_ratio.estimate, fu.exposure_rate_ratio.estimate
-    if sens.estimate is not None:
-        out.append(Finding(
-            "weather_sensitivity_change",
-            "New migraine attacks began "
-            f"{_r(eb)} times as often on pressure-fall days as on other days in the baseline "
-            f"and {_r(ef)} times as often in the follow-up; the ratio of the two is "
-            f"{_r(sens.estimate)} ({_ci(sens, conf)}, {_p(sens.p_value)}). Below 1 means the "
-            "link with pressure falls became weaker.",
-        ))
-    for name, label in (("baseline", "baseline"), ("followup", "follow-up")):
-        am = periods[name].attributable_mmd
-        if am is not None:
-            out.append(Finding(
-                f"attributable_mmd_{name}",
-                f"In the {label}, about {_n(am)} migraine days per 28 days were in excess on "
-                "pressure-fall days compared with other days. This is a pattern over many "
-                "days; no single attack can be shown to be caused by the weather.",
-            ))
-    return out
-
-
-def _weather_known(period: PeriodStats) -> int:
-    """Covered days whose weather window is known (true or false)."""
-    return period.window_days + period.nonwindow_days
-
-
-def _warnings(
-    series: PatientSeries, periods: dict[str, PeriodStats], comp: Comparison,
-    cfg: MethodConfig, bounds: dict[str, tuple[date, date | None]],
-) -> list[Finding]:
-    base, fu = periods["baseline"], periods["followup"]
-    out: list[Finding] = []
-    if base.covered_days < cfg.min_covered_days:
-        out.append(Finding(
-            "insufficient_data",
-            f"The baseline has {base.covered_days} diary days; at least "
-            f"{cfg.min_covered_days} are needed for a conclusion.",
-        ))
-    if fu.covered_days < cfg.min_covered_days:
-        what = ("has not started yet" if bounds["followup"][1] is None
-                else f"has {fu.covered_days} diary days so far")
-        out.append(Finding(
-            "insufficient_data",
-            f"The follow-up {what}; at least {cfg.min_covered_days} diary days are needed "
-            "for a conclusion.",
-        ))
-    if base.onset_days < cfg.min_baseline_onsets:
-        out.append(Finding(
-            "insufficient_data",
-            f"The baseline has {base.onset_days} days on which a migraine began; at least "
-            f"{cfg.min_baseline_onsets} are needed to compare before and after.",
-        ))
-    for name, label in (("baseline", "baseline"), ("followup", "follow-up")):
-        period = periods[name]
-        known = _weather_known(period)
-        if period.covered_days >= cfg.min_covered_days and known < cfg.min_covered_days:
-            out.append(Finding(
-                "insufficient_data",
-                f"Only {known} of the {period.covered_days} diary days in the {label} could be "
-                f"classified by weather (pressure missing, or travel); at least "
-                f"{cfg.min_covered_days} are needed to tell weather-linked from other days.",
-            ))
-    if series.checkin_days is None:
-        out.append(Finding(
-            "assumed_completeness",
-            "Daily check-ins are not in use, so every day since tracking began is assumed "
-            "to be recorded: a day without an entry counts as a day without migraine.",
-        ))
-    fu_end = bounds["followup"][1]
-    full_end = series.course.ended_on + timedelta(days=cfg.followup_days)
-    if fu_end is not None and fu_end < full_end:
-        done = (fu_end - bounds["followup"][0]).days + 1
-        out.append(Finding(
-            "followup_incomplete",
-            f"The follow-up is still running: {done} of {cfg.followup_days} days so far.",
-        ))
-    if series.tracking_start > bounds["baseline"][0]:
-        out.append(Finding(
-            "late_tracking_start",
-            f"Tracking began on {series.tracking_start.isoformat()}, after the baseline "
-            f"start ({bounds['baseline'][0].isoformat()}), so the baseline is shorter.",
-        ))
-    for name, label in (("baseline", "baseline"), ("followup", "follow-up")):
-        p = periods[name]
-        if p.covered_days == 0:
+def _period_index_ranges(bounds: Bounds, first: date, n: int
+                         ) -> tuple[dict[str, tuple[int, int]], np.ndarray]:
+    """Day-index range [lo, hi) of each period and a per-day period code (0 = none)."""
+    period_code = np.zeros(n, dtype=np.int8)
+    ranges: dict[str, tuple[int, int]] = {}
+    for code, name in enumerate(PERIOD_NAMES, start=1):
+        start, end = bounds[name]
+        if end is None:
+            ranges[name] = (0, 0)
             continue
-        low_cov = p.pressure_coverage is not None and p.pressure_coverage < (
-            cfg.min_pressure_coverage)
-        share_unknown = p.unknown_window_days / p.covered_days
-        if low_cov or share_unknown > UNKNOWN_WINDOW_SHARE:
-            out.append(Finding(
-                "low_pressure_coverage",
-                f"Pressure data are incomplete in the {label}: mean coverage "
-                f"{_n((p.pressure_coverage or 0.0) * 100, 0)}% of hours, and "
-                f"{p.unknown_window_days} of {p.covered_days} diary days could not be "
-                "classified by weather.",
-            ))
-    travel = 0
-    lo = bounds["baseline"][0]
-    hi = fu_end or series.course.ended_on
-    for d in series.location_change_days:
-        if lo <= d <= hi and d >= series.tracking_start and d <= series.report_date:
-            travel += 1
-    if travel:
-        out.append(Finding(
-            "travel_days",
-            f"The location changed on {travel} day(s) in the analysed periods; those days "
-            "were not classified by weather, because a pressure jump on a travel day is not "
-            "weather.",
-        ))
-    if base.covered_days and fu.covered_days:
-        sb = base.window_days / base.covered_days
-        sf = fu.window_days / fu.covered_days
-        if min(sb, sf) > 0 and max(sb, sf) / min(sb, sf) > SEASON_FACTOR:
-            out.append(Finding(
-                "season_difference",
-                f"Pressure-fall days were {'more' if sf > sb else 'less'} common in the "
-                f"follow-up ({sf * 100:.0f}% of days) than in the baseline ({sb * 100:.0f}%). "
-                "Weather-linked day counts depend on this; the ratio of rate ratios allows "
-                "for it.",
-            ))
-    if _wide(comp.sensitivity_ratio) or _wide(comp.ratio_of_rate_ratios):
-        out.append(Finding(
-            "wide_interval",
-            "The counts are small, so the intervals for the change in weather sensitivity "
-            "are wide or not computable; one patient's diary over these periods cannot "
-            "settle that question on its own.",
-        ))
-    return out
+        lo = min(max((start - first).days, 0), n)
+        hi = max(lo, min(max((end - first).days + 1, 0), n))
+        ranges[name] = (lo, hi)
+        period_code[lo:hi] = code
+    return ranges, period_code
+
+
+def has_enough_data(periods: dict[str, PeriodStats], cfg: MethodConfig) -> bool:
+    """The guardrails of DESIGN method 10 (and the known-weather-days rule of docs/method.md)."""
+    base, fu = periods["baseline"], periods["followup"]
+    return (
+        base.covered_days >= cfg.min_covered_days
+        and fu.covered_days >= cfg.min_covered_days
+        and base.onset_days >= cfg.min_baseline_onsets
+        and weather_known_days(base) >= cfg.min_covered_days
+        and weather_known_days(fu) >= cfg.min_covered_days
+    )
+
+
+def _check_aware(generated_at: datetime | None) -> datetime:
+    if generated_at is None:
+        return datetime.now(UTC)
+    if generated_at.tzinfo is None or generated_at.utcoffset() is None:
+        raise ValueError("generated_at must be timezone-aware")
+    return generated_at
 
 
 def analyze(
@@ -577,10 +312,7 @@ def analyze(
     generated_at: datetime | None = None,
 ) -> Report:
     """Run the whole method on one patient and build the report (DESIGN method 1-10)."""
-    if generated_at is None:
-        generated_at = datetime.now(UTC)
-    elif generated_at.tzinfo is None or generated_at.utcoffset() is None:
-        raise ValueError("generated_at must be timezone-aware")
+    generated_at = _check_aware(generated_at)
     cfg = config
     first, last = series.tracking_start, series.report_date
     n = (last - first).days + 1
@@ -593,17 +325,7 @@ def analyze(
         series.checkin_days,
     )
     bounds = period_bounds(series.course, last, cfg)
-    period_code = np.zeros(n, dtype=np.int8)
-    ranges: dict[str, tuple[int, int]] = {}
-    for code, name in enumerate(PERIOD_NAMES, start=1):
-        start, end = bounds[name]
-        if end is None:
-            ranges[name] = (0, 0)
-            continue
-        lo = min(max((start - first).days, 0), n)
-        hi = min(max((end - first).days + 1, 0), n)
-        ranges[name] = (lo, max(lo, hi))
-        period_code[lo:max(lo, hi)] = code
+    ranges, period_code = _period_index_ranges(bounds, first, n)
     arrays = {
         "covered": diary.covered, "migraine_day": diary.migraine_day,
         "classification": diary.classification, "window": weather.window,
@@ -616,39 +338,21 @@ def analyze(
         for name in PERIOD_NAMES
     }
     comp = compare(periods["baseline"], periods["followup"], cfg.confidence)
-    sufficient = (
-        periods["baseline"].covered_days >= cfg.min_covered_days
-        and periods["followup"].covered_days >= cfg.min_covered_days
-        and periods["baseline"].onset_days >= cfg.min_baseline_onsets
-        and _weather_known(periods["baseline"]) >= cfg.min_covered_days
-        and _weather_known(periods["followup"]) >= cfg.min_covered_days
-    )
-    verdict = decide_verdict(comp, sufficient)
+    verdict = decide_verdict(comp, has_enough_data(periods, cfg))
     labels = np.array([None, *PERIOD_NAMES], dtype=object)
     cls_labels = np.array([CLASS_LABELS[k] for k in range(4)], dtype=object)
     days = DayTable(
         dates=np.datetime64(first.isoformat(), "D") + np.arange(n),
-        period=labels[period_code],
-        covered=diary.covered,
-        migraine_day=diary.migraine_day,
-        headache_day=diary.headache_day,
-        onset=diary.onset,
-        at_risk=diary.at_risk,
-        max_fall_24h_hpa=weather.max_fall_hpa,
-        pressure_coverage=weather.coverage,
-        exposure=weather.exposure,
-        window=weather.window,
-        classification=cls_labels[diary.classification],
+        period=labels[period_code], covered=diary.covered,
+        migraine_day=diary.migraine_day, headache_day=diary.headache_day,
+        onset=diary.onset, at_risk=diary.at_risk, max_fall_24h_hpa=weather.max_fall_hpa,
+        pressure_coverage=weather.coverage, exposure=weather.exposure,
+        window=weather.window, classification=cls_labels[diary.classification],
     )
     return Report(
-        generated_at=generated_at,
-        config=cfg,
-        course=series.course,
-        periods=periods,
-        comparison=comp,
-        verdict=verdict,
-        findings=_findings(verdict, periods, comp, cfg),
-        warnings=_warnings(series, periods, comp, cfg, bounds),
-        days=days,
-        timezone=series.timezone,
+        generated_at=generated_at, config=cfg, course=series.course, periods=periods,
+        comparison=comp, verdict=verdict,
+        findings=build_findings(verdict, periods, comp, cfg),
+        warnings=build_caveats(CaveatInputs(series, periods, comp, cfg, bounds)),
+        days=days, timezone=series.timezone,
     )

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from correlation import MethodConfig
-from correlation.report import DAY_KEYS
+from correlation.days import DAY_KEYS
 from tracker.attacks_csv import export_attacks_csv
 from tracker.csvfmt import write_csv
 from tracker.diary import list_attacks

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from correlation import REPORT_SCHEMA, Attack, Course, MethodConfig, analyze
-from correlation.report import Comparison, decide_verdict
+from correlation.findings import decide_verdict
+from correlation.report import Comparison
 from correlation.stats import Interval, TestedInterval, woolf_ratio_of_ratios
 from correlation.text import render_text
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from tracker.attack_input import ATTACK_FIELDS, AttackInput, validate_attack
 from tracker.clock import utcnow
 from tracker.errors import ConflictError, NotFoundError, ValidationError
+from tracker.locks import lock_patient_diary
 from tracker.models import ATTACK_SOURCES, Attack, CheckIn, TreatmentCourse, User
 from tracker.profile import local_today, require_patient
 from tracker.validation import check_day, check_scale, check_text, is_row_id
@@ -18,7 +19,11 @@ from tracker.validation import check_day, check_scale, check_text, is_row_id
 def check_overlap(
     session: Session, patient: User, data: AttackInput, exclude_id: int | None
 ) -> None:
-    """Raise ConflictError if the attack overlaps another of the patient's attacks."""
+    """Raise ConflictError if the attack overlaps another of the patient's attacks.
+
+    The caller holds :func:`tracker.locks.lock_patient_diary` for the patient, so that no
+    other transaction can add an overlapping attack between this check and the insert.
+    """
     start = data.started_at
     end = data.ended_at or data.started_at
     other_end = Attack.ended_at
@@ -57,6 +62,7 @@ def record_attack(
     validate_attack(data, now)
     if source not in ATTACK_SOURCES:
         raise ValidationError(f"{source!r} is not a known source", "source")
+    lock_patient_diary(session, patient.id)
     check_overlap(session, patient, data, None)
     attack = Attack(patient_id=patient.id, source=source, created_at=now, updated_at=now)
     _assign(attack, data)
@@ -90,6 +96,7 @@ def update_attack(
 ) -> Attack:
     """Replace the fields of one of the patient's attacks after validating them."""
     now = now or utcnow()
+    lock_patient_diary(session, patient.id)
     attack = get_attack(session, patient, attack_id)
     validate_attack(data, now)
     check_overlap(session, patient, data, attack.id)
@@ -105,6 +112,7 @@ def end_attack(
 ) -> Attack:
     """Set the end of an ongoing attack (default: now)."""
     now = now or utcnow()
+    lock_patient_diary(session, patient.id)
     attack = get_attack(session, patient, attack_id)
     data = attack_input(attack)
     data.ended_at = ended_at or now
@@ -149,6 +157,7 @@ def record_checkin(
     check_text(note, "note", 2000)
     if day > local_today(profile.timezone, now):
         raise ValidationError("the day is in the future", "day")
+    lock_patient_diary(session, patient.id)  # one check-in a day: select, then insert
     checkin = session.scalar(
         select(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.day == day)
     )
@@ -165,6 +174,7 @@ def record_checkin(
 def delete_checkin(session: Session, patient: User, checkin_id: int) -> None:
     """Delete one of the patient's check-ins; with none left, completeness is assumed again."""
     profile = require_patient(patient)
+    lock_patient_diary(session, patient.id)  # checkins_in_use follows the remaining rows
     checkin = session.get(CheckIn, checkin_id) if is_row_id(checkin_id) else None
     if checkin is None or checkin.patient_id != patient.id:
         raise NotFoundError(f"no check-in {checkin_id}", "id")

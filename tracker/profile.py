@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
 from tracker.errors import NotFoundError, ValidationError
+from tracker.locks import lock_patient_diary
 from tracker.models import PRESSURE_UNITS, LocationPeriod, PatientProfile, User
 from tracker.validation import (
     check_day,
@@ -71,6 +72,7 @@ def add_location_period(
     check_longitude(longitude)
     check_timezone(timezone)
     check_text(label, "label", 120)
+    lock_patient_diary(session, patient.id)  # one period a day: select, then insert
     existing = session.scalar(
         select(LocationPeriod).where(
             LocationPeriod.patient_id == patient.id, LocationPeriod.starts_on == starts_on

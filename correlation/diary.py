@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -26,6 +26,29 @@ CLASS_LABELS: dict[int, str | None] = {
     NON_WEATHER: "non_weather",
     UNCLASSIFIED: "unclassified",
 }
+
+
+#: The smallest step of a datetime: [start, end) ends on the local day of end - this.
+_LAST_INSTANT = timedelta(microseconds=1)
+
+
+def onset_lead_days(attacks: Sequence[Attack], timezone: str, first_day: date) -> int:
+    """Days from the earliest onset of an attack still active on first_day to first_day.
+
+    Such an attack is classified by its onset day's weather window like any other
+    (issue 12, bug 4), so the pressure stage must start that many days earlier.
+    """
+    tz = ZoneInfo(timezone)
+    start_of_first = datetime.combine(first_day, datetime.min.time(), tz)
+    lead = 0
+    for a in attacks:
+        onset = a.started_at.astimezone(tz).date()
+        if onset >= first_day:
+            continue
+        end = a.ended_at if a.ended_at is not None and a.ended_at > a.started_at else None
+        if end is not None and end > start_of_first:
+            lead = max(lead, (first_day - onset).days)
+    return lead
 
 
 @dataclass(frozen=True)
@@ -53,10 +76,9 @@ def attack_days(
         s = start.date().toordinal() - base
         e = s
         if a.ended_at is not None and a.ended_at > a.started_at:
-            end = a.ended_at.astimezone(tz)
-            e = end.date().toordinal() - base
-            if end.timetz().replace(tzinfo=None) == time(0) and e > s:
-                e -= 1  # [start, end) does not reach into a day that starts at `end`
+            # [start, end) reaches the local day of the last instant before `end`; where DST
+            # starts at midnight a day begins at 01:00, so no wall-clock test (issue 12, bug 2)
+            e = (a.ended_at - _LAST_INSTANT).astimezone(tz).date().toordinal() - base
         first[i] = s
         last[i] = e
         mig[i] = a.kind in kinds
@@ -150,8 +172,13 @@ def diary_days(
     window: np.ndarray,
     migraine_kinds: Iterable[str] = ("migraine",),
     checkin_days: frozenset[date] | None = None,
+    window_lead: int = 0,
 ) -> DiaryDays:
-    """Diary stage per local day from first_day, given each day's window (DESIGN method 4-6)."""
+    """Diary stage per local day from first_day, given each day's window (DESIGN method 4-6).
+
+    ``window`` may start ``window_lead`` days before first_day, so that attacks that began
+    before tracking are classified by their onset day (issue 12, bug 4).
+    """
     # one extra day in front so that the first day's at-risk flag sees its previous day
     ext = first_day - timedelta(days=1)
     ad = attack_days(attacks, timezone, ext, migraine_kinds)
@@ -166,7 +193,7 @@ def diary_days(
     at_risk = at_risk_days(covered, mig_all[:-1])
     first = ad.first - 1
     last = ad.last - 1
-    cls = classify_attacks(first, window)
+    cls = classify_attacks(first + window_lead, window)
     cls = np.where(ad.is_migraine, cls, NONE).astype(np.int8)
     mig = ad.is_migraine
     day_cls = classify_days(n_days, first[mig], last[mig], cls[mig], migraine_day)

@@ -32,34 +32,37 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def _midnight_offset(tz: ZoneInfo, ordinal: int) -> int:
+    """UTC offset (seconds) at the start of the local day ``ordinal`` (fold 0 in a gap)."""
+    d = date.fromordinal(ordinal)
+    return int(datetime(d.year, d.month, d.day, tzinfo=tz).utcoffset().total_seconds())
+
+
 def local_midnights_utc(first_day: date, n_days: int, timezone: str) -> np.ndarray:
-    """UTC epoch seconds of the n+1 local midnights from first_day on (DESIGN method 1, days)."""
+    """UTC epoch seconds of the n+1 local midnights from first_day on (DESIGN method 1, days).
+
+    Offsets only change at transitions, so the offset is probed weekly; a block whose two ends
+    differ is resolved day by day, any other block takes its end's offset. Each block is
+    exactly the days since the previous probe (issue 12, bug 1: the last, shorter block used
+    to reach back into the block before it).
+    """
     tz = _zone(timezone)
     first_ord = first_day.toordinal()
-    out = np.empty(n_days + 1, dtype=np.int64)
     days0 = first_ord - _EPOCH_ORDINAL
-    prev_off: int | None = None
-    # Offsets only change at transitions: probe weekly, resolve day by day only around changes.
-    step = 7
-    k = 0
-    while k <= n_days:
-        d = date.fromordinal(first_ord + k)
-        off = int(datetime(d.year, d.month, d.day, tzinfo=tz).utcoffset().total_seconds())
-        out[k] = (days0 + k) * 86400 - off
-        if prev_off is not None and off != prev_off and step > 1:
-            # A change happened in the previous block: redo that block day by day.
-            for j in range(max(k - step + 1, 0), k):
-                dj = date.fromordinal(first_ord + j)
-                oj = datetime(dj.year, dj.month, dj.day, tzinfo=tz).utcoffset()
-                out[j] = (days0 + j) * 86400 - int(oj.total_seconds())
-        elif prev_off is not None and step > 1:
-            lo = max(k - step + 1, 0)
-            out[lo:k] = (days0 + np.arange(lo, k, dtype=np.int64)) * 86400 - off
-        prev_off = off
-        if k == n_days:
-            break
-        k = min(k + step, n_days)
-    return out
+    offsets = np.empty(n_days + 1, dtype=np.int64)
+    offsets[0] = prev_off = _midnight_offset(tz, first_ord)
+    prev_k = 0
+    while prev_k < n_days:
+        k = min(prev_k + 7, n_days)
+        off = _midnight_offset(tz, first_ord + k)
+        offsets[k] = off
+        if off == prev_off:
+            offsets[prev_k + 1:k] = off
+        else:
+            for j in range(prev_k + 1, k):
+                offsets[j] = _midnight_offset(tz, first_ord + j)
+        prev_k, prev_off = k, off
+    return (days0 + np.arange(n_days + 1, dtype=np.int64)) * 86400 - offsets
 
 
 def falls(pressure_hpa: np.ndarray, window_hours: int = 24) -> np.ndarray:
@@ -164,6 +167,14 @@ class DayWeather:
     coverage: np.ndarray
     exposure: np.ndarray
     window: np.ndarray
+
+    def from_day(self, day: date) -> DayWeather:
+        """The same days from ``day`` on (``day`` at or after ``first_day``)."""
+        k = (day - self.first_day).days
+        if k < 0:
+            raise ValueError("day is before first_day")
+        return DayWeather(day, self.max_fall_hpa[k:], self.coverage[k:], self.exposure[k:],
+                          self.window[k:])
 
 
 def day_weather(

@@ -11,7 +11,14 @@ import numpy as np
 
 from .config import MethodConfig
 from .days import DayTable
-from .diary import CLASS_LABELS, NON_WEATHER, UNCLASSIFIED, WEATHER_LINKED, diary_days
+from .diary import (
+    CLASS_LABELS,
+    NON_WEATHER,
+    UNCLASSIFIED,
+    WEATHER_LINKED,
+    diary_days,
+    onset_lead_days,
+)
 from .findings import (
     Bounds,
     CaveatInputs,
@@ -316,13 +323,15 @@ def analyze(
     cfg = config
     first, last = series.tracking_start, series.report_date
     n = (last - first).days + 1
-    weather = day_weather(
-        series.pressure_start, series.pressure_hpa, series.timezone, first, last, cfg,
-        series.location_change_days,
+    lead = onset_lead_days(series.attacks, series.timezone, first)
+    weather_from_onsets = day_weather(
+        series.pressure_start, series.pressure_hpa, series.timezone,
+        first - timedelta(days=lead), last, cfg, series.location_change_days,
     )
+    weather = weather_from_onsets.from_day(first)
     diary = diary_days(
-        series.attacks, series.timezone, first, n, weather.window, cfg.migraine_kinds,
-        series.checkin_days,
+        series.attacks, series.timezone, first, n, weather_from_onsets.window,
+        cfg.migraine_kinds, series.checkin_days, window_lead=lead,
     )
     bounds = period_bounds(series.course, last, cfg)
     ranges, period_code = _period_index_ranges(bounds, first, n)

@@ -119,11 +119,11 @@ def woolf_ratio_of_ratios(
     """Ratio of two rate ratios RR1/RR0, Woolf log CI and Wald p (DESIGN method 9).
 
     RR1 = (a1/te1)/(b1/tu1), RR0 = (a0/te0)/(b0/tu0); when any of the four counts is zero,
-    0.5 is added to all four (exposures unchanged). None when an exposure is zero or either
-    rate ratio has no events at all.
+    0.5 is added to all four (exposures unchanged), a period without events included. None
+    only when an exposure (a denominator) is zero (DESIGN point 9; issue 12, bug 3).
     """
     _check_counts(a1, te1, b1, tu1, a0, te0, b0, tu0)
-    if min(te1, tu1, te0, tu0) <= 0 or a1 + b1 == 0 or a0 + b0 == 0:
+    if min(te1, tu1, te0, tu0) <= 0:
         return NULL_TESTED
     counts = [a1, b1, a0, b0]
     if min(counts) == 0:

@@ -66,10 +66,16 @@ def analyse(series) -> dict:
             p[series.pressure_start + timedelta(hours=i)] = float(value)
     first, last = series.tracking_start, series.report_date
     days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
-    exp = {d: exposure(d, zone, p) for d in [first - timedelta(days=1), *days]}
+    exp: dict[date, bool | None] = {}
+
+    def exposure_of(d: date) -> bool | None:
+        if d not in exp:
+            exp[d] = exposure(d, zone, p)
+        return exp[d]
 
     def window(d: date) -> bool | None:
-        pair = [exp[d - timedelta(days=1)], exp[d]]
+        # any day, tracking or not: an attack begun before tracking is classified by its onset
+        pair = [exposure_of(d - timedelta(days=1)), exposure_of(d)]
         if True in pair:
             return True
         if all(x is False for x in pair):

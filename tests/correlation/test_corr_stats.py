@@ -99,7 +99,7 @@ def test_woolf_zero_cell_adds_half_to_all_counts_not_exposures():
 def test_woolf_not_computable_is_none():
     assert woolf_ratio_of_ratios(1, 0, 2, 10, 3, 10, 4, 10).to_dict() == {
         "estimate": None, "ci_low": None, "ci_high": None, "p_value": None}
-    assert woolf_ratio_of_ratios(0, 10, 0, 10, 3, 10, 4, 10).estimate is None
+    assert woolf_ratio_of_ratios(1, 10, 2, 10, 3, 10, 4, 0).estimate is None
 
 
 def test_tested_interval_to_dict_is_json_safe():

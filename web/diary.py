@@ -75,21 +75,29 @@ def _submit(form, save: Callable[[], object], done: Callable[[], str] | str,
     """Handle a form post in the request's transaction.
 
     On success commit, flash ``done`` and redirect to the endpoint ``back``; on a domain error
-    roll back (nothing half-saved) and put the message next to its field. Returns the redirect,
-    or the status to render the form with: 200 (not posted) or 400 (errors).
+    roll back (nothing half-saved) and put the message next to its field; a write refused by
+    a database constraint (a race) gets the same treatment with 409. Returns the redirect, or
+    the status to render the form with: 200 (not posted), 400 (errors) or 409.
     """
+    from sqlalchemy.exc import IntegrityError
+
     from tracker.errors import TrackerError
+    from web.errors import MESSAGES
 
     if not form.validate_on_submit():
         return 400 if form.is_submitted() else 200
     session = db_session()
     try:
         save()
+        session.commit()
     except TrackerError as exc:
         session.rollback()
         add_error(form, exc.field, exc.message, field)
         return 400
-    session.commit()
+    except IntegrityError:
+        session.rollback()
+        add_error(form, None, MESSAGES[409], field)
+        return 409
     flash(done() if callable(done) else done)
     return redirect(url_for(back() if callable(back) else back))
 

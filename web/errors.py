@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
 
@@ -13,8 +14,13 @@ MESSAGES = {
     403: "This page is not available to your account.",
     404: "There is nothing here.",
     405: "This address does not accept that kind of request.",
+    409: "This clashes with a change saved at the same moment. Please reload and try again.",
     413: "The upload is too large.",
 }
+
+#: The API's message for a write refused by a database constraint (a race the domain's
+#: checks and locks did not catch): the same 409 a sequential clash gets.
+CLASH_MESSAGE = "this clashes with a change saved at the same moment; reload and try again"
 
 
 class IdConverter(IntegerConverter):
@@ -56,3 +62,16 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
         return response
+
+    app.register_error_handler(IntegrityError, _integrity_error)
+
+
+def _integrity_error(_exc: IntegrityError) -> Response:
+    """Answer a unique or foreign-key violation with 409 (nothing of the request is kept)."""
+    session = g.get("db")
+    if session is not None:
+        session.rollback()
+    if is_api_request():
+        return json_error(409, CLASH_MESSAGE)
+    return Response(render_template("error.html", message=MESSAGES[409]), 409,
+                    mimetype="text/html")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from web.db import db_session
 from web.errors import json_error
@@ -16,6 +18,10 @@ from web.errors import json_error
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+#: The deepest nesting of arrays and objects a request body may have (the API's are flat).
+MAX_JSON_DEPTH = 32
+_NOT_AN_OBJECT = "send a JSON object (Content-Type: application/json)"
 
 
 class ApiError(Exception):
@@ -122,9 +128,9 @@ def no_content() -> Response:
 
 def body(allowed: Iterable[str], required: Iterable[str] = ()) -> dict[str, Any]:
     """Return the JSON object of the request; unknown or missing members are a 400."""
-    data = request.get_json(silent=True)
+    data = read_json()
     if not isinstance(data, dict):
-        raise ApiError(400, "send a JSON object (Content-Type: application/json)")
+        raise ApiError(400, _NOT_AN_OBJECT)
     allowed = set(allowed)
     for key in data:
         if key not in allowed:
@@ -133,6 +139,42 @@ def body(allowed: Iterable[str], required: Iterable[str] = ()) -> dict[str, Any]
         if key not in data:
             raise ApiError(400, "this field is required", key)
     return data
+
+
+def read_json() -> Any:
+    """Parse the request body as JSON: 413 past the size limit, 400 when nested too deeply.
+
+    Python's parser recurses once per level, so a body of nested brackets would raise
+    RecursionError (a 500); bodies are also refused past :data:`MAX_JSON_DEPTH` levels.
+    """
+    if not request.is_json:
+        raise ApiError(400, _NOT_AN_OBJECT)
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge as exc:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        raise ApiError(413, f"the request body is larger than {limit // 2**20} MB") from exc
+    try:
+        data = json.loads(raw)
+    except RecursionError as exc:
+        raise ApiError(400, "the JSON body is nested too deeply") from exc
+    except ValueError as exc:
+        raise ApiError(400, _NOT_AN_OBJECT) from exc
+    if _depth_exceeds(data, MAX_JSON_DEPTH):
+        raise ApiError(400, "the JSON body is nested too deeply")
+    return data
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether arrays and objects in ``value`` nest more than ``limit`` levels (no recursion)."""
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def parse_instant(value: Any, field: str, nullable: bool = False) -> datetime | None:

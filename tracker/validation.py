@@ -18,13 +18,22 @@ def check_timezone(name: str, field: str = "timezone") -> ZoneInfo:
         raise ValidationError(f"unknown timezone {name!r}", field) from exc
 
 
+#: Names ``zoneinfo.available_timezones()`` can list that are not places: the host's own
+#: zone ("localtime", a copy of /etc/localtime), the rules file of POSIX strings and IANA's
+#: "Factory" placeholder ("local time zone must be set").
+NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
+
 _ZONES: frozenset[str] | None = None
 
 
 def _zones() -> frozenset[str]:
+    """Return the accepted IANA names, computed once (a directory walk) and cached."""
     global _ZONES
     if _ZONES is None:
-        _ZONES = frozenset(available_timezones()) | {"UTC"}
+        _ZONES = frozenset(
+            name for name in available_timezones()
+            if name not in NOT_PLACES and name[:1].isupper()
+        ) | {"UTC"}
     return _ZONES
 
 

@@ -89,6 +89,26 @@ MIN_DAY = date(1900, 1, 1)
 MAX_DAY = date(2100, 12, 31)
 
 
+def _years_regex(first: int, last: int) -> str:
+    """Return a regex alternation matching the four-digit years first..last, e.g. 19\\d\\d."""
+    parts, year = [], first
+    while year <= last:
+        size = next(s for s in (1000, 100, 10, 1) if year % s == 0 and year + s - 1 <= last)
+        fixed = 4 - (len(str(size)) - 1)
+        parts.append(str(year)[:fixed] + r"\d" * (4 - fixed))
+        year += size
+    return "|".join(parts)
+
+
+#: A regex (no anchors) of the calendar dates MIN_DAY..MAX_DAY as YYYY-MM-DD, for documents
+#: such as the OpenAPI one; with the date format it states exactly what check_day accepts.
+DAY_REGEX = (
+    f"(?:{_years_regex(MIN_DAY.year, MAX_DAY.year)})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])"
+)
+assert (MIN_DAY.month, MIN_DAY.day, MAX_DAY.month, MAX_DAY.day) == (1, 1, 12, 31), \
+    "DAY_REGEX covers whole years"
+
+
 def check_day(value: date, field: str) -> date:
     """Return a calendar date within MIN_DAY..MAX_DAY, or raise ValidationError naming ``field``."""
     if not isinstance(value, date) or isinstance(value, datetime):

@@ -7,7 +7,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from tracker.validation import timezone_names
+from tracker.attack_input import FUTURE_TOLERANCE
+from tracker.validation import DAY_REGEX, MAX_DAY, MIN_DAY, timezone_names
 
 bp = Blueprint("openapi", __name__)
 
@@ -34,6 +35,46 @@ def _list_of(name: str) -> dict[str, Any]:
 DATE = {"type": "string", "format": "date", "example": "2026-03-01"}
 DATETIME = {"type": "string", "format": "date-time", "example": "2026-03-01T07:30:00+01:00"}
 SCALE = {"type": "integer", "minimum": 0, "maximum": 10}
+
+# Request values: the day bounds of tracker.validation as a pattern, so that every date a
+# client can build from the document is one the API accepts (responses keep DATE/DATETIME).
+_BOUNDS = f"between {MIN_DAY.isoformat()} and {MAX_DAY.isoformat()}"
+DATE_IN = {**DATE, "pattern": f"^{DAY_REGEX}$", "description": f"A date {_BOUNDS}."}
+DATETIME_IN = {
+    **DATETIME,
+    "pattern": f"^{DAY_REGEX}T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d+)?"
+               "(?:Z|[+-](?:[01]\\d|2[0-3]):[0-5]\\d)$",
+    "description": f"An RFC 3339 date and time with an offset, on a local date {_BOUNDS}.",
+}
+_FUTURE = f"in the future (up to {int(FUTURE_TOLERANCE.total_seconds() // 60)} minutes of " \
+          "clock skew are accepted)"
+
+
+def _text(max_length: int, pattern: str = "^[^\\u0000]*$") -> dict[str, Any]:
+    """Return the schema of free text in a request (tracker.validation.check_text: no NUL)."""
+    return {"type": "string", "maxLength": max_length, "pattern": pattern, "default": ""}
+
+
+def _with(schema: dict[str, Any], rule: str) -> dict[str, Any]:
+    """Return ``schema`` with ``rule`` added to its description."""
+    return {**schema, "description": f"{schema['description']} {rule}"}
+
+
+def _plain(props: dict[str, Any]) -> dict[str, Any]:
+    """Return request properties as a response shows them (no defaults or input patterns)."""
+    return {name: {key: val for key, val in prop.items()
+                   if key not in ("default", "pattern", "minLength")}
+            for name, prop in props.items()}
+
+
+#: Rules JSON Schema cannot state (they compare two fields, or a value with the clock), by
+#: operation: request field -> rule. Listed in each operation's description and, machine
+#: readable, as ``x-rules-beyond-schema``; a request that keeps to the schema is refused
+#: (400, naming the field) only for one of these.
+_ATTACK_RULES = {"started_at": f"Not {_FUTURE}.",
+                 "ended_at": f"Not before started_at, and not {_FUTURE}."}
+_COURSE_RULES = {"ended_on": "Not before started_on."}
+_CHECKIN_RULES = {"day": "Not in the future (the patient's local date)."}
 NUM = _nullable({"type": "number"})
 INTERVAL = {
     "type": "object",
@@ -159,26 +200,26 @@ REPORT = {
 }
 
 _ATTACK_INPUT_PROPS: dict[str, Any] = {
-    "started_at": {**DATETIME, "description": "With an offset; not in the future."},
-    "ended_at": _nullable({**DATETIME, "description": "Empty while ongoing; not before "
-                                                      "the start."}),
+    "started_at": _with(DATETIME_IN, _ATTACK_RULES["started_at"]),
+    "ended_at": _nullable(_with(DATETIME_IN, "Empty while ongoing. "
+                                + _ATTACK_RULES["ended_at"])),
     "kind": {"type": "string", "enum": ["migraine", "headache"], "default": "migraine"},
     "intensity": _nullable({**SCALE, "description": "Peak intensity 0-10."}),
     "aura": {"type": "boolean", "default": False},
-    "medication": {"type": "string", "maxLength": 200, "default": ""},
+    "medication": _text(200),
     "medication_helped": _nullable({"type": "boolean"}),
     "threat": _nullable({**SCALE, "description": "How threatening it felt, 0-10."}),
     "expected_weather": _nullable({"type": "boolean", "description":
                                    "Did the patient expect it because of the weather?"}),
-    "notes": {"type": "string", "maxLength": 5000, "default": ""},
+    "notes": _text(5000),
 }
 _COURSE_INPUT_PROPS: dict[str, Any] = {
-    "kind": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": r"\S",
+    "kind": {**_text(40, "^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$"), "minLength": 1,
              "default": "PRT"},
-    "started_on": DATE,
-    "ended_on": _nullable({**DATE, "description": "Empty while ongoing; not before the start."}),
+    "started_on": DATE_IN,
+    "ended_on": _nullable(_with(DATE_IN, "Empty while ongoing. " + _COURSE_RULES["ended_on"])),
     "sessions": _nullable({"type": "integer", "minimum": 0, "maximum": 500}),
-    "notes": {"type": "string", "maxLength": 5000, "default": ""},
+    "notes": _text(5000),
 }
 
 SCHEMAS: dict[str, Any] = {
@@ -236,8 +277,7 @@ SCHEMAS: dict[str, Any] = {
         "required": ["id", *_ATTACK_INPUT_PROPS, "source", "created_at", "updated_at"],
         "properties": {
             "id": {"type": "integer"},
-            **{k: {key: val for key, val in v.items() if key != "default"}
-               for k, v in _ATTACK_INPUT_PROPS.items()},
+            **_plain(_ATTACK_INPUT_PROPS),
             "source": {"type": "string", "enum": ["web", "api", "import"]},
             "created_at": DATETIME,
             "updated_at": DATETIME,
@@ -248,10 +288,10 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "day": {**DATE, "description": "Local date; today when omitted; not in the "
-                                           "future."},
+            "day": _with(DATE_IN, "The local date; today when omitted. "
+                         + _CHECKIN_RULES["day"]),
             "headache_free": {"type": "boolean", "default": True},
-            "note": {"type": "string", "maxLength": 2000, "default": ""},
+            "note": _text(2000),
         },
     },
     "CheckIn": {
@@ -273,9 +313,7 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "required": ["id", *_COURSE_INPUT_PROPS],
         "properties": {"id": {"type": "integer"},
-                       **{k: {key: val for key, val in v.items()
-                              if key not in ("default", "pattern", "minLength")}
-                          for k, v in _COURSE_INPUT_PROPS.items()}},
+                       **_plain(_COURSE_INPUT_PROPS)},
     },
     "CourseList": _list_of("Course"),
     "LocationInput": {
@@ -283,12 +321,12 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "required": ["starts_on", "latitude", "longitude", "timezone"],
         "properties": {
-            "starts_on": DATE,
+            "starts_on": DATE_IN,
             "latitude": {"type": "number", "minimum": -90, "maximum": 90},
             "longitude": {"type": "number", "minimum": -180, "maximum": 180},
             "timezone": {"type": "string", "description": "IANA name, e.g. Europe/Oslo.",
                          "example": "Europe/Oslo", "enum": timezone_names()},
-            "label": {"type": "string", "maxLength": 120, "default": ""},
+            "label": _text(120),
         },
     },
     "Location": {
@@ -385,10 +423,16 @@ def _id(name: str, what: str) -> dict[str, Any]:
 
 
 def _op(op_id: str, summary: str, tag: str, ok: dict[str, Any], errors: tuple[int, ...],
-        *, by_role: bool = True, **extra: Any) -> dict[str, Any]:
+        *, by_role: bool = True, rules: dict[str, str] | None = None,
+        **extra: Any) -> dict[str, Any]:
     responses: dict[str, Any] = dict(ok)
     for code in (401, *((403,) if by_role else ()), *errors):
         responses[str(code)] = _error(code)
+    if rules:
+        listed = " ".join(f"`{name}`: {rule}" for name, rule in rules.items())
+        extra["description"] = (f"{extra.get('description', '')} Rules beyond the schema "
+                                f"(400 naming the field): {listed}").strip()
+        extra["x-rules-beyond-schema"] = dict(rules)
     return {"operationId": op_id, "summary": summary, "tags": [tag], **extra,
             "responses": dict(sorted(responses.items()))}
 
@@ -403,14 +447,14 @@ PATHS: dict[str, Any] = {
         "get": _op("listAttacks", "List attacks (optionally by local start day)", "attacks",
                    {"200": _json("Attacks, oldest first.", "AttackList")}, (400,),
                    description=_PATIENT, parameters=[
-                       {"name": "from", "in": "query", "required": False, "schema": DATE,
+                       {"name": "from", "in": "query", "required": False, "schema": DATE_IN,
                         "description": "First local day (inclusive) an attack starts on."},
-                       {"name": "to", "in": "query", "required": False, "schema": DATE,
+                       {"name": "to", "in": "query", "required": False, "schema": DATE_IN,
                         "description": "Last local day (inclusive) an attack starts on."},
                    ]),
         "post": _op("createAttack", "Log an attack", "attacks",
                     {"201": _json("The stored attack.", "Attack")}, (400, 409),
-                    description=_PATIENT, requestBody=_body("AttackInput")),
+                    rules=_ATTACK_RULES, description=_PATIENT, requestBody=_body("AttackInput")),
     },
     "/api/v1/attacks/{attack_id}": {
         "parameters": [_id("attack_id", "attack")],
@@ -418,10 +462,12 @@ PATHS: dict[str, Any] = {
                    {"200": _json("The attack.", "Attack")}, (404,), description=_PATIENT),
         "put": _op("replaceAttack", "Replace an attack (omitted fields take their defaults)",
                    "attacks", {"200": _json("The stored attack.", "Attack")},
-                   (400, 404, 409), description=_PATIENT, requestBody=_body("AttackInput")),
+                   (400, 404, 409), rules=_ATTACK_RULES, description=_PATIENT,
+                   requestBody=_body("AttackInput")),
         "patch": _op("updateAttack", "Change some fields of an attack (e.g. set ended_at)",
                      "attacks", {"200": _json("The stored attack.", "Attack")},
-                     (400, 404, 409), description=_PATIENT, requestBody=_body("AttackPatch")),
+                     (400, 404, 409), rules=_ATTACK_RULES, description=_PATIENT,
+                     requestBody=_body("AttackPatch")),
         "delete": _op("deleteAttack", "Delete an attack", "attacks", _DELETED, (404,),
                       description=_PATIENT),
     },
@@ -431,7 +477,7 @@ PATHS: dict[str, Any] = {
                    description=_PATIENT),
         "post": _op("createCheckIn", "Record a check-in (replaces that day's check-in)",
                     "check-ins", {"201": _json("The stored check-in.", "CheckIn")}, (400,),
-                    description=_PATIENT, requestBody=_body("CheckInInput")),
+                    rules=_CHECKIN_RULES, description=_PATIENT, requestBody=_body("CheckInInput")),
     },
     "/api/v1/checkins/{checkin_id}": {
         "parameters": [_id("checkin_id", "check-in")],
@@ -445,7 +491,7 @@ PATHS: dict[str, Any] = {
                    description=_PATIENT),
         "post": _op("createCourse", "Add a treatment course", "courses",
                     {"201": _json("The stored course.", "Course")}, (400,),
-                    description=_PATIENT, requestBody=_body("CourseInput")),
+                    rules=_COURSE_RULES, description=_PATIENT, requestBody=_body("CourseInput")),
     },
     "/api/v1/courses/{course_id}": {
         "parameters": [_id("course_id", "course")],
@@ -453,7 +499,7 @@ PATHS: dict[str, Any] = {
                    {"200": _json("The course.", "Course")}, (404,), description=_PATIENT),
         "put": _op("replaceCourse", "Replace a treatment course", "courses",
                    {"200": _json("The stored course.", "Course")}, (400, 404),
-                   description=_PATIENT, requestBody=_body("CourseInput")),
+                   rules=_COURSE_RULES, description=_PATIENT, requestBody=_body("CourseInput")),
         "delete": _op("deleteCourse", "Delete a treatment course", "courses", _DELETED,
                       (404,), description=_PATIENT),
     },

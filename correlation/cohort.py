@@ -1,4 +1,9 @@
-"""Cohort summary across a clinician's patients (DESIGN method 11)."""
+"""Cohort summary across a clinician's patients (DESIGN method 11, amendment A6).
+
+Rows, medians, responder counts and Wilcoxon tests live here; the pooled sensitivity ratio
+comes from the one-stage model of :mod:`correlation.cohort_model`, with DerSimonian-Laird and
+Hartung-Knapp on the per-patient Woolf log ratios beside it as a sensitivity analysis.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,9 @@ from typing import Any
 import numpy as np
 from scipy import stats as _st
 
-from .report import Report
-from .stats import TestedInterval, _exp, _finite
+from .cohort_model import COUNT_NAMES, CohortModelFit, fit_cohort_model
+from .report import PeriodStats, Report
+from .stats import TestedInterval, _exp, _finite, log_ratio_of_ratios
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class CohortRow:
     weather_linked_change: float | None
     non_weather_change: float | None
     sensitivity_ratio: TestedInterval
+    counts: tuple[int | None, ...] = (None,) * 8
 
     @classmethod
     def from_report(cls, rep: Report, label: str) -> CohortRow:
@@ -46,22 +53,18 @@ class CohortRow:
             weather_linked_change=_diff(f.weather_linked_mmd, b.weather_linked_mmd),
             non_weather_change=_diff(f.non_weather_mmd, b.non_weather_mmd),
             sensitivity_ratio=c.sensitivity_ratio,
+            counts=_period_counts(b) + _period_counts(f),
         )
 
     @classmethod
     def from_dict(cls, report: dict[str, Any], label: str, confidence: float) -> CohortRow:
         """The row of a stored report (report v1 JSON, days not needed) (DESIGN method 11).
 
-        The JSON has no standard error; the Woolf interval is symmetric on the log scale, so
-        SE = (ln high - ln low) / (2 z) recovers it.
+        The eight onset and day counts the cohort model needs are read from the periods.
         """
         b, f = report["periods"]["baseline"], report["periods"]["followup"]
         c = report["comparison"]
         sr = c["sensitivity_ratio"]
-        se = None
-        if sr["ci_low"] and sr["ci_high"]:
-            z = float(_st.norm.ppf(0.5 + confidence / 2.0))
-            se = (math.log(sr["ci_high"]) - math.log(sr["ci_low"])) / (2.0 * z)
         return cls(
             label=label,
             verdict=report["findings"][0]["code"],
@@ -73,7 +76,8 @@ class CohortRow:
             weather_linked_change=_diff(f["weather_linked_mmd"], b["weather_linked_mmd"]),
             non_weather_change=_diff(f["non_weather_mmd"], b["non_weather_mmd"]),
             sensitivity_ratio=TestedInterval(sr["estimate"], sr["ci_low"], sr["ci_high"],
-                                             sr["p_value"], se),
+                                             sr["p_value"], None),
+            counts=tuple(b.get(k) for k in _PERIOD_KEYS) + tuple(f.get(k) for k in _PERIOD_KEYS),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -89,7 +93,22 @@ class CohortRow:
             "weather_linked_change": _finite(self.weather_linked_change),
             "non_weather_change": _finite(self.non_weather_change),
             "sensitivity_ratio": self.sensitivity_ratio.to_dict(),
+            "onset_counts": dict(zip(COUNT_NAMES, self.counts, strict=True)),
         }
+
+    def count_row(self) -> list[float]:
+        """(a0, b0, te0, tu0, a1, b1, te1, tu1), NaN where missing (DESIGN A6)."""
+        return [math.nan if v is None else float(v) for v in self.counts]
+
+
+#: Report v1 period keys for (a, b, te, tu): window onsets, non-window onsets, day counts.
+_PERIOD_KEYS = ("onsets_window", "onsets_nonwindow", "at_risk_window_days",
+                "at_risk_nonwindow_days")
+
+
+def _period_counts(p: PeriodStats) -> tuple[int, int, int, int]:
+    return (p.onsets_window, p.onsets_nonwindow, p.at_risk_window_days,
+            p.at_risk_nonwindow_days)
 
 
 @dataclass(frozen=True)
@@ -112,28 +131,38 @@ class SignedRankTest:
 
 
 @dataclass(frozen=True)
-class PooledRatio:
-    """Pooled sensitivity ratio: fixed effect and DerSimonian-Laird random effects."""
+class RandomEffectsCheck:
+    """DerSimonian-Laird with a Hartung-Knapp interval: the sensitivity analysis of A6."""
 
     n_pooled: int
-    n_left_out: int
-    fixed: TestedInterval
-    random: TestedInterval
+    pooled: TestedInterval
     tau2: float | None
     i2: float | None
     q: float | None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dict (DESIGN method 11)."""
+        """JSON-safe dict (DESIGN A6)."""
         return {
-            "n_pooled": self.n_pooled,
-            "n_left_out": self.n_left_out,
-            "fixed": self.fixed.to_dict(),
-            "random": self.random.to_dict(),
+            "method": "DerSimonian-Laird, Hartung-Knapp interval (Woolf log ratios)",
+            **self.pooled.to_dict(),
             "tau2": _finite(self.tau2),
             "i2": _finite(self.i2),
             "q": _finite(self.q),
+            "n_pooled": self.n_pooled,
         }
+
+
+@dataclass(frozen=True)
+class PooledSensitivity:
+    """The cohort's primary endpoint (the A6 model) and its DL-HK sensitivity analysis."""
+
+    model: CohortModelFit
+    sensitivity_analysis: RandomEffectsCheck
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model's dict with the sensitivity analysis under its own key (DESIGN A6)."""
+        return {**self.model.to_dict(),
+                "sensitivity_analysis": self.sensitivity_analysis.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -146,11 +175,12 @@ class CohortSummary:
     responders_50: int
     responder_evaluable: int
     tests: dict[str, SignedRankTest]
-    pooled_sensitivity_ratio: PooledRatio
+    pooled_sensitivity_ratio: PooledSensitivity
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe summary (no NaN or infinity) (DESIGN method 11)."""
+        """JSON-safe summary, the primary endpoint first (no NaN or infinity) (DESIGN A6)."""
         return {
+            "pooled_sensitivity_ratio": self.pooled_sensitivity_ratio.to_dict(),
             "n_patients": len(self.rows),
             "rows": [r.to_dict() for r in self.rows],
             "median_mmd_change": _finite(self.median_mmd_change),
@@ -158,7 +188,6 @@ class CohortSummary:
             "responders_50": self.responders_50,
             "responder_evaluable": self.responder_evaluable,
             "tests": {k: v.to_dict() for k, v in self.tests.items()},
-            "pooled_sensitivity_ratio": self.pooled_sensitivity_ratio.to_dict(),
         }
 
 
@@ -186,36 +215,53 @@ def signed_rank(changes: Sequence[float | None]) -> SignedRankTest:
     return SignedRankTest(int(x.size), median, _finite(res.statistic), _finite(res.pvalue))
 
 
-def pool_log_ratios(
+def dersimonian_laird_hk(
     log_ratios: Sequence[float], standard_errors: Sequence[float], confidence: float = 0.95,
-    n_left_out: int = 0,
-) -> PooledRatio:
-    """Fixed-effect and DerSimonian-Laird pooling of log ratios (DESIGN method 11)."""
+) -> RandomEffectsCheck:
+    """DerSimonian-Laird pooling with the Hartung-Knapp interval and t test (DESIGN A6).
+
+    Hartung & Knapp (2001): variance sum(w*(y - mu)^2) / ((k - 1) sum(w*)), t with k - 1
+    degrees of freedom; with one patient only the estimate is given.
+    """
     y = np.asarray(log_ratios, dtype=np.float64)
     se = np.asarray(standard_errors, dtype=np.float64)
     k = int(y.size)
-    null = TestedInterval(None, None, None, None, None)
     if k == 0:
-        return PooledRatio(0, n_left_out, null, null, None, None, None)
-    z = float(_st.norm.ppf(0.5 + confidence / 2))
+        return RandomEffectsCheck(0, TestedInterval(None, None, None, None), None, None, None)
     w = 1.0 / se ** 2
     fe = float(np.sum(w * y) / np.sum(w))
-    fe_se = float(1.0 / math.sqrt(np.sum(w)))
-
-    def tested(est: float, s: float) -> TestedInterval:
-        p = float(2.0 * _st.norm.sf(abs(est) / s))
-        return TestedInterval(_exp(est), _exp(est - z * s), _exp(est + z * s), p, s)
-
     if k < 2:
-        return PooledRatio(k, n_left_out, tested(fe, fe_se), tested(fe, fe_se), 0.0, None, 0.0)
+        return RandomEffectsCheck(1, TestedInterval(_exp(fe), None, None, None), 0.0, None, 0.0)
     q = float(np.sum(w * (y - fe) ** 2))
     c = float(np.sum(w) - np.sum(w ** 2) / np.sum(w))
     tau2 = max(0.0, (q - (k - 1)) / c) if c > 0 else 0.0
     i2 = max(0.0, (q - (k - 1)) / q) if q > 0 else 0.0
     wr = 1.0 / (se ** 2 + tau2)
-    re = float(np.sum(wr * y) / np.sum(wr))
-    re_se = float(1.0 / math.sqrt(np.sum(wr)))
-    return PooledRatio(k, n_left_out, tested(fe, fe_se), tested(re, re_se), tau2, i2, q)
+    mu = float(np.sum(wr * y) / np.sum(wr))
+    s = math.sqrt(float(np.sum(wr * (y - mu) ** 2)) / ((k - 1) * float(np.sum(wr))))
+    if s > 0:
+        t = float(_st.t.ppf(0.5 + confidence / 2.0, k - 1))
+        p: float | None = float(2.0 * _st.t.sf(abs(mu) / s, k - 1))
+        pooled = TestedInterval(_exp(mu), _exp(mu - t * s), _exp(mu + t * s), p, s)
+    else:
+        pooled = TestedInterval(_exp(mu), None, None, None, None)
+    return RandomEffectsCheck(k, pooled, tau2, i2, q)
+
+
+def pool_sensitivity(rows: Sequence[CohortRow], confidence: float = 0.95) -> PooledSensitivity:
+    """The A6 model on the rows' counts, and DL-HK on the same informative patients."""
+    counts = np.array([r.count_row() for r in rows], dtype=np.float64).reshape(-1, 8)
+    model = fit_cohort_model(counts, confidence)
+    y, se = [], []
+    for a0, b0, te0, tu0, a1, b1, te1, tu1 in counts:
+        n0, n1, m = a0 + b0, a1 + b1, a0 + a1
+        if not (min(n1, m) - max(0.0, m - n0) >= 1 and min(te0, tu0, te1, tu1) > 0):
+            continue  # not informative (or NaN): the model leaves it out too
+        est = log_ratio_of_ratios(a1, te1, b1, tu1, a0, te0, b0, tu0)
+        if est is not None:
+            y.append(est[0])
+            se.append(est[1])
+    return PooledSensitivity(model, dersimonian_laird_hk(y, se, confidence))
 
 
 def cohort_summary(
@@ -239,14 +285,7 @@ def summarise_rows(rows: Sequence[CohortRow], confidence: float = 0.95) -> Cohor
         "weather_linked": signed_rank([r.weather_linked_change for r in rows]),
         "non_weather": signed_rank([r.non_weather_change for r in rows]),
     }
-    usable = [r.sensitivity_ratio for r in rows
-              if r.sensitivity_ratio.estimate is not None and r.sensitivity_ratio.se_log]
-    pooled = pool_log_ratios(
-        [math.log(s.estimate) for s in usable if s.estimate],
-        [s.se_log for s in usable if s.estimate],
-        confidence,
-        n_left_out=len(rows) - len(usable),
-    )
+    pooled = pool_sensitivity(rows, confidence)
     evaluable = [r.responder_50 for r in rows if r.responder_50 is not None]
     return CohortSummary(
         rows=rows,

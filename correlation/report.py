@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .conditional import sensitivity_ratio_exact
 from .config import MethodConfig
 from .days import DayTable
 from .diary import (
@@ -246,7 +247,11 @@ def _period_stats(
 
 
 def compare(base: PeriodStats, fu: PeriodStats, confidence: float = 0.95) -> Comparison:
-    """Follow-up vs baseline: MMD change (per 28 days), responder, ratios (DESIGN method 9)."""
+    """Follow-up vs baseline: MMD change (per 28 days), responder, ratios (DESIGN method 9).
+
+    The sensitivity ratio is the exact conditional one (amendment A5); the ratio of rate
+    ratios stays Woolf.
+    """
     change = pct = None
     responder = None
     if base.mmd is not None and fu.mmd is not None:
@@ -266,7 +271,7 @@ def compare(base: PeriodStats, fu: PeriodStats, confidence: float = 0.95) -> Com
         base.weather_linked_days, base.window_days, base.non_weather_days,
         base.nonwindow_days, confidence,
     )
-    sens = woolf_ratio_of_ratios(
+    sens = sensitivity_ratio_exact(
         fu.onsets_window, fu.at_risk_window_days, fu.onsets_nonwindow,
         fu.at_risk_nonwindow_days,
         base.onsets_window, base.at_risk_window_days, base.onsets_nonwindow,

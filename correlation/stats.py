@@ -1,4 +1,4 @@
-"""Interval statistics: exact conditional rate ratio and Woolf ratio of ratios.
+"""Interval statistics: exact conditional rate ratio and Woolf (or Katz) ratio of ratios.
 
 Nothing here returns infinity or NaN: whatever is not computable is ``None``.
 """
@@ -122,17 +122,10 @@ def woolf_ratio_of_ratios(
     0.5 is added to all four (exposures unchanged), a period without events included. None
     only when an exposure (a denominator) is zero (DESIGN point 9; issue 12, bug 3).
     """
-    _check_counts(a1, te1, b1, tu1, a0, te0, b0, tu0)
-    if min(te1, tu1, te0, tu0) <= 0:
+    est = log_ratio_of_ratios(a1, te1, b1, tu1, a0, te0, b0, tu0)
+    if est is None:
         return NULL_TESTED
-    counts = [a1, b1, a0, b0]
-    if min(counts) == 0:
-        counts = [c + 0.5 for c in counts]
-    c_a1, c_b1, c_a0, c_b0 = counts
-    log_r = (
-        math.log(c_a1 / te1) - math.log(c_b1 / tu1) - math.log(c_a0 / te0) + math.log(c_b0 / tu0)
-    )
-    se = math.sqrt(sum(1.0 / c for c in counts))
+    log_r, se = est
     z = float(_st.norm.ppf(0.5 + confidence / 2))
     p = float(2.0 * _st.norm.sf(abs(log_r) / se))
     return TestedInterval(
@@ -142,6 +135,35 @@ def woolf_ratio_of_ratios(
         _finite(p),
         se,
     )
+
+
+def log_ratio_of_ratios(
+    a1: float, te1: float, b1: float, tu1: float,
+    a0: float, te0: float, b0: float, tu0: float,
+    variance: str = "woolf",
+) -> tuple[float, float] | None:
+    """log(RR1/RR0) and its SE, 0.5 added to all four counts when one is zero (DESIGN 9, A6).
+
+    ``variance="woolf"`` sums 1/count (Poisson counts); ``"katz"`` sums 1/count - 1/days,
+    the binomial variance of a count of days that hold at most one onset each. None when a
+    day count is zero or the variance is not positive.
+    """
+    _check_counts(a1, te1, b1, tu1, a0, te0, b0, tu0)
+    if variance not in ("woolf", "katz"):
+        raise ValueError("variance must be 'woolf' or 'katz'")
+    if min(te1, tu1, te0, tu0) <= 0:
+        return None
+    counts = [a1, b1, a0, b0]
+    if min(counts) == 0:
+        counts = [c + 0.5 for c in counts]
+    c_a1, c_b1, c_a0, c_b0 = counts
+    log_r = (
+        math.log(c_a1 / te1) - math.log(c_b1 / tu1) - math.log(c_a0 / te0) + math.log(c_b0 / tu0)
+    )
+    var = sum(1.0 / c for c in counts)
+    if variance == "katz":
+        var -= sum(1.0 / t for t in (te1, tu1, te0, tu0))
+    return (log_r, math.sqrt(var)) if var > 0 else None
 
 
 def interval_from_dict(d: dict[str, Any]) -> Interval:

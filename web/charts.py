@@ -194,45 +194,75 @@ def period_bars(report: Mapping[str, Any]) -> dict[str, Any]:
     return _spec(chart, periods=period_rows(report))
 
 
+#: Forest plot row kinds and their colours (Okabe-Ito blue, vermillion, orange).
+FOREST_KINDS = {"patient": "#0072B2", "pooled": "#D55E00", "prediction": "#E69F00"}
+
+
+def _positive(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and x > 0
+
+
 def forest_rows(cohort: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One row per patient with a sensitivity ratio, then the pooled estimates."""
+    """One row per patient with an exact interval, the pooled estimate and the prediction.
+
+    Every patient whose sensitivity ratio has any bound is listed; ``plotted`` says whether
+    its estimate and both bounds are positive and finite (a log axis shows nothing else).
+    """
     rows = []
     for r in cohort["rows"]:
         sr = r["sensitivity_ratio"]
-        if sr["estimate"] and sr["ci_low"] and sr["ci_high"]:
-            rows.append({"label": r["label"], "estimate": sr["estimate"], "low": sr["ci_low"],
-                         "high": sr["ci_high"], "kind": "patient"})
+        if sr.get("ci_low") is None and sr.get("ci_high") is None:
+            continue
+        rows.append({"label": r["label"], "estimate": sr["estimate"], "low": sr["ci_low"],
+                     "high": sr["ci_high"], "kind": "patient",
+                     "plotted": all(_positive(sr[k]) for k in ("estimate", "ci_low", "ci_high"))})
     pooled = cohort["pooled_sensitivity_ratio"]
-    for key, label in (("fixed", "Pooled (fixed effect)"), ("random", "Pooled (random effects)")):
-        iv = pooled.get(key) or {}
-        if iv.get("estimate") and iv.get("ci_low") and iv.get("ci_high"):
-            rows.append({"label": label, "estimate": iv["estimate"], "low": iv["ci_low"],
-                         "high": iv["ci_high"], "kind": "pooled"})
+    if pooled.get("estimate") is not None or pooled.get("ci_high") is not None:
+        rows.append({"label": "Pooled (random-effects model)", "estimate": pooled["estimate"],
+                     "low": pooled["ci_low"], "high": pooled["ci_high"], "kind": "pooled",
+                     "plotted": all(_positive(pooled[k])
+                                    for k in ("estimate", "ci_low", "ci_high"))})
+    pred = pooled.get("prediction_interval") or {}
+    if _positive(pred.get("low")) and _positive(pred.get("high")):
+        rows.append({"label": "Prediction for a new patient", "estimate": None,
+                     "low": pred["low"], "high": pred["high"], "kind": "prediction",
+                     "plotted": True})
     return rows
 
 
 def forest_plot(cohort: Mapping[str, Any]) -> dict[str, Any]:
-    """Forest plot of the per-patient and pooled sensitivity ratios (log scale, 1 = no change)."""
-    rows = forest_rows(cohort)
+    """Forest plot: each patient's exact interval, the pooled diamond and the prediction
+    interval (log scale, 1 = no change) (DESIGN A5, A6)."""
+    rows = [r for r in forest_rows(cohort) if r["plotted"]]
     order = [r["label"] for r in rows]
     base = alt.Chart(alt.Data(name="forest")).encode(
         y=alt.Y("label:N", title=None, sort=order),
     )
-    scale = alt.Scale(type="log")
-    bars = base.mark_rule(strokeWidth=2).encode(
+    # the axis spans the patients' and the pooled intervals; a wider prediction is clipped
+    ends = [v for r in rows if r["kind"] != "prediction" for v in (r["low"], r["high"])]
+    scale = (alt.Scale(type="log", domain=[min(ends) / 1.5, max(ends) * 1.5]) if ends
+             else alt.Scale(type="log"))
+    kinds = alt.Scale(domain=list(FOREST_KINDS), range=list(FOREST_KINDS.values()))
+    bars = base.mark_rule(strokeWidth=2, clip=True).encode(
         x=alt.X("low:Q", scale=scale, title="Sensitivity ratio (after / before), log scale"),
         x2="high:Q",
-        color=alt.Color("kind:N", scale=alt.Scale(domain=["patient", "pooled"],
-                                                  range=["#0072B2", "#D55E00"]), legend=None),
+        color=alt.Color("kind:N", scale=kinds, legend=None),
+        strokeDash=alt.StrokeDash("kind:N", scale=alt.Scale(
+            domain=list(FOREST_KINDS), range=[[1, 0], [1, 0], [5, 3]]), legend=None),
     )
-    points = base.mark_point(filled=True, size=70).encode(
+    points = base.transform_filter("datum.estimate != null").mark_point(
+        filled=True, size=70
+    ).encode(
         x=alt.X("estimate:Q", scale=scale),
-        color=alt.Color("kind:N", legend=None),
-        shape=alt.Shape("kind:N", scale=alt.Scale(domain=["patient", "pooled"],
-                                                  range=["circle", "diamond"]), legend=None),
-        tooltip=[alt.Tooltip("label:N", title="Patient"),
+        color=alt.Color("kind:N", scale=kinds, legend=None),
+        shape=alt.Shape("kind:N", scale=alt.Scale(domain=["patient", "pooled", "prediction"],
+                                                  range=["circle", "diamond", "circle"]),
+                        legend=None),
+        size=alt.Size("kind:N", scale=alt.Scale(domain=["patient", "pooled", "prediction"],
+                                                range=[60, 220, 0]), legend=None),
+        tooltip=[alt.Tooltip("label:N", title="Row"),
                  alt.Tooltip("estimate:Q", format=".2f", title="Ratio"),
-                 alt.Tooltip("low:Q", format=".2f", title="95% CI from"),
+                 alt.Tooltip("low:Q", format=".2f", title="95% interval from"),
                  alt.Tooltip("high:Q", format=".2f", title="to")],
     )
     one = alt.Chart(alt.Data(name="one")).mark_rule(

@@ -8,7 +8,8 @@ from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
 from correlation import analyze, cohort_summary
-from correlation.cohort import pool_log_ratios
+from correlation.cohort import dersimonian_laird_hk
+from correlation.cohort_model import fit_cohort_model
 from correlation.simulate import simulate_patient
 
 
@@ -23,28 +24,31 @@ def reports():
     return out
 
 
-def test_pooling_matches_statsmodels_dersimonian_laird():
+def test_dl_hartung_knapp_matches_statsmodels():
     y = np.array([-1.5, -0.2, 0.8, -1.4, -0.5, 0.6])
     se = np.array([0.4, 0.3, 0.5, 0.6, 0.3, 0.5])
-    res = pool_log_ratios(y, se)
-    ref = combine_effects(y, se ** 2, method_re="dl")
+    res = dersimonian_laird_hk(y, se)
+    ref = combine_effects(y, se ** 2, method_re="dl", use_t=True)
     assert ref.tau2 > 0  # heterogeneous: no truncation involved
-    assert math.log(res.fixed.estimate) == pytest.approx(ref.mean_effect_fe, abs=1e-10)
-    assert res.fixed.se_log == pytest.approx(ref.sd_eff_w_fe, abs=1e-10)
-    assert math.log(res.random.estimate) == pytest.approx(ref.mean_effect_re, abs=1e-10)
-    assert res.random.se_log == pytest.approx(ref.sd_eff_w_re, abs=1e-10)
+    assert math.log(res.pooled.estimate) == pytest.approx(ref.mean_effect_re, abs=1e-10)
+    assert res.pooled.se_log == pytest.approx(ref.sd_eff_w_re_hksj, abs=1e-10)
+    hk_low, hk_high = ref.conf_int(alpha=0.05, use_t=True)[3]
+    assert math.log(res.pooled.ci_low) == pytest.approx(hk_low, abs=1e-10)
+    assert math.log(res.pooled.ci_high) == pytest.approx(hk_high, abs=1e-10)
+    t = ref.mean_effect_re / ref.sd_eff_w_re_hksj
+    assert res.pooled.p_value == pytest.approx(2 * stats.t.sf(abs(t), 5), rel=1e-9)
     assert res.tau2 == pytest.approx(ref.tau2, abs=1e-10)
     assert res.i2 == pytest.approx(ref.i2, abs=1e-10)
     assert res.q == pytest.approx(ref.q, abs=1e-10)
     assert res.n_pooled == 6
     # homogeneous: DerSimonian-Laird truncates tau^2 and I^2 at 0 (statsmodels does not)
-    homo = pool_log_ratios([-0.5, -0.4, -0.6, -0.5], [0.6, 0.5, 0.7, 0.9])
+    homo = dersimonian_laird_hk([-0.5, -0.4, -0.6, -0.5], [0.6, 0.5, 0.7, 0.9])
     assert homo.tau2 == 0.0 and homo.i2 == 0.0
-    assert homo.random.estimate == pytest.approx(homo.fixed.estimate)
-    single = pool_log_ratios([0.5], [0.4])
-    assert single.fixed.estimate == pytest.approx(math.exp(0.5)) and single.i2 is None
-    empty = pool_log_ratios([], [], n_left_out=3)
-    assert empty.fixed.estimate is None and empty.n_left_out == 3
+    single = dersimonian_laird_hk([0.5], [0.4])
+    assert single.pooled.estimate == pytest.approx(math.exp(0.5)) and single.i2 is None
+    assert single.pooled.ci_low is None and single.pooled.p_value is None
+    empty = dersimonian_laird_hk([], [])
+    assert empty.pooled.estimate is None and empty.n_pooled == 0
 
 
 def test_cohort_summary(reports):
@@ -58,17 +62,18 @@ def test_cohort_summary(reports):
     wl = [r.periods["followup"].weather_linked_mmd - r.periods["baseline"].weather_linked_mmd
           for r in reports]
     assert s.tests["weather_linked"].p_value == pytest.approx(stats.wilcoxon(wl).pvalue)
-    usable = [r.comparison.sensitivity_ratio for r in reports
-              if r.comparison.sensitivity_ratio.estimate is not None]
     pooled = s.pooled_sensitivity_ratio
-    assert pooled.n_pooled == len(usable)
-    assert pooled.n_left_out == 24 - len(usable)
-    y = np.log([u.estimate for u in usable])
-    w = 1 / np.array([u.se_log for u in usable]) ** 2
-    assert math.log(pooled.fixed.estimate) == pytest.approx(float(np.sum(w * y) / np.sum(w)))
+    counts = np.array([r.count_row() for r in s.rows])
+    direct = fit_cohort_model(counts)
+    assert pooled.model == direct
+    assert pooled.model.n_pooled + pooled.model.n_left_out == 24
+    assert pooled.sensitivity_analysis.n_pooled == pooled.model.n_pooled
+    # half the patients keep their threefold sensitivity, half keep 1 + 2 * 0.3 = 1.6 of it
+    assert 0.3 < pooled.model.estimate < 1.0
     d = s.to_dict()
     json.dumps(d, allow_nan=False)
     assert d["n_patients"] == 24 and len(d["rows"]) == 24
+    assert next(iter(d)) == "pooled_sensitivity_ratio"  # the primary endpoint first
 
 
 def test_cohort_edge_cases():
@@ -88,10 +93,6 @@ def test_cohort_from_stored_reports_equals_the_one_from_reports(reports):
         reports, labels, strict=True)]
     stored = summarise_rows(rows, 0.95).to_dict()
     assert stored["rows"] == direct["rows"]
-    for key in ("fixed", "random"):
-        for name in ("estimate", "ci_low", "ci_high", "p_value"):
-            a = stored["pooled_sensitivity_ratio"][key][name]
-            b = direct["pooled_sensitivity_ratio"][key][name]
-            assert (a is None and b is None) or abs(a - b) <= 1e-9 * max(1.0, abs(b))
+    assert stored["pooled_sensitivity_ratio"] == direct["pooled_sensitivity_ratio"]
     assert stored["tests"] == direct["tests"]
     assert stored["pooled_sensitivity_ratio"]["n_pooled"] >= 2

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from correlation import REPORT_SCHEMA, Attack, Course, MethodConfig, analyze
+from correlation.conditional import sensitivity_ratio_exact
 from correlation.findings import decide_verdict
 from correlation.report import Comparison
 from correlation.stats import Interval, TestedInterval, woolf_ratio_of_ratios
@@ -74,7 +75,8 @@ def test_hand_computed_periods(h):
     assert c.rate_ratio["all"].estimate == pytest.approx(2 / 6)
     assert c.rate_ratio["non_weather"].estimate == pytest.approx(1 / 4)
     assert c.ratio_of_rate_ratios == woolf_ratio_of_ratios(1, 2, 1, 26, 2, 4, 4, 24)
-    assert c.sensitivity_ratio == woolf_ratio_of_ratios(1, 1, 1, 25, 2, 3, 2, 19)
+    # amendment A5: the sensitivity ratio is the exact conditional one (Woolf before)
+    assert c.sensitivity_ratio == sensitivity_ratio_exact(1, 1, 1, 25, 2, 3, 2, 19)
     assert r.verdict == "no_clear_change"
     assert r.findings[0].code == "no_clear_change"
     codes = {f.code for f in r.findings}

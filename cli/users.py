@@ -38,13 +38,15 @@ def create(state: State, email, password, role, name, timezone, lat, lon) -> Non
 @click.option("--password", required=True, help="The new password (at least 8 characters).")
 @pass_state
 def reset_password(state: State, email: str, password: str) -> None:
-    """Set a new password for a user and lift any login lock (admin use)."""
+    """Set a new password for a user, lift any login lock, revoke the user's API tokens and
+    log out every session (admin use; the user's audit log records it)."""
     from tracker.accounts import require_user, set_password
 
     with state.transaction() as session:
         user = require_user(session, email)
         set_password(session, user, password)
-        click.echo(f"password of {user.email} reset")
+        click.echo(f"password of {user.email} reset; its API tokens are revoked and its "
+                   "sessions logged out")
 
 
 COMMANDS = [users]

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
@@ -19,6 +19,11 @@ MIN_PASSWORD_LENGTH = 8
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("not a real password")
+#: The one answer to every failed login: unknown email, wrong password, locked or inactive.
+LOGIN_FAILED = (
+    "wrong email or password (after too many failed attempts, logging in pauses for a few "
+    "minutes)"
+)
 
 
 def normalise_email(email: str) -> str:
@@ -84,8 +89,6 @@ def create_user(
     email = normalise_email(email)
     if role not in ROLES:
         raise ValidationError(f"{role!r} is not one of {', '.join(ROLES)}", "role")
-    if get_user_by_email(session, email) is not None:
-        raise ConflictError(f"an account with email {email} exists already", "email")
     if (latitude is None) != (longitude is None):
         raise ValidationError("give both latitude and longitude, or neither", "latitude")
     if role != "patient" and latitude is not None:
@@ -95,11 +98,15 @@ def create_user(
     if latitude is not None:
         check_latitude(latitude)
         check_longitude(longitude)
+    name = check_text(name, "name", 120).strip()
+    password_hash = hash_password(password)  # before the email check: both cost one hash
+    if get_user_by_email(session, email) is not None:
+        raise ConflictError(f"an account with email {email} exists already", "email")
     user = User(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         role=role,
-        name=check_text(name, "name", 120).strip(),
+        name=name,
         is_active=True,
         created_at=now,
         failed_logins=0,
@@ -125,6 +132,52 @@ def create_user(
     return user
 
 
+def register_patient(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    name: str = "",
+    timezone: str | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> User | None:
+    """Create a patient account; for a taken email change nothing and return None.
+
+    Both cases check every field first and cost one password hash, so a caller can answer
+    them alike (registration must not tell whether an email has an account).
+    """
+    try:
+        return create_user(session, email=email, password=password, role="patient", name=name,
+                           timezone=timezone, latitude=latitude, longitude=longitude)
+    except ConflictError:
+        # Hook: once the app can send e-mail, tell the account's owner that someone tried to
+        # register with their address (there is no mail setting yet).
+        return None
+
+
+def _claim_attempt(session: Session, email: str, now: datetime) -> tuple[int, int] | None:
+    """Count a login attempt in ONE atomic UPDATE; return (user id, attempts) or None.
+
+    None when there is no such active account or it is locked. Parallel attempts each get
+    their own count (the row is locked until commit), so none can skip the limit.
+    """
+    if not isinstance(email, str) or "\x00" in email or len(email) > 254:
+        return None
+    row = session.execute(
+        update(User)
+        .where(
+            User.email == email.strip().lower(),
+            User.is_active.is_(True),
+            or_(User.locked_until.is_(None), User.locked_until <= now),
+        )
+        .values(failed_logins=func.coalesce(User.failed_logins, 0) + 1)
+        .returning(User.id, User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def authenticate(
     session: Session,
     email: str,
@@ -136,25 +189,24 @@ def authenticate(
 ) -> User:
     """Return the user if the password matches; count failures and lock after too many.
 
-    The failure count is flushed before AuthenticationError is raised, so the caller should
-    commit in both cases.
+    Every failure (unknown email, wrong password, locked or inactive account) raises the same
+    AuthenticationError after the same work (one password hash check). The count is written
+    before the error is raised, so the caller should commit in both cases.
     """
     now = now or utcnow()
-    user = get_user_by_email(session, email) if isinstance(email, str) else None
-    if user is None or not user.is_active:
+    claim = _claim_attempt(session, email, now)
+    if claim is None or claim[1] > max_failures:
         _HASHER.verify(_DUMMY_HASH, "not a real password")  # same cost as a real check
-        raise AuthenticationError("wrong email or password")
-    if user.locked_until is not None and user.locked_until > now:
-        raise AuthenticationError(
-            "too many failed attempts; try again in a few minutes", "password"
-        )
+        raise AuthenticationError(LOGIN_FAILED)
+    user_id, attempts = claim
+    user = session.get(User, user_id, populate_existing=True)
+    assert user is not None  # the UPDATE above just found it
     if not verify_password(user, password):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= max_failures:
+        if attempts >= max_failures:
             user.locked_until = now + timedelta(minutes=lockout_minutes)
             user.failed_logins = 0
         session.flush()
-        raise AuthenticationError("wrong email or password")
+        raise AuthenticationError(LOGIN_FAILED)
     user.failed_logins = 0
     user.locked_until = None
     session.flush()
@@ -162,18 +214,34 @@ def authenticate(
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """Change a password after checking the current one."""
+    """Change a password after checking the current one (see :func:`set_password`)."""
     if not verify_password(user, current):
         raise ValidationError("the current password is wrong", "current_password")
-    set_password(session, user, new)
+    set_password(session, user, new, actor=user)
 
 
-def set_password(session: Session, user: User, new: str) -> None:
-    """Set a new password (an admin reset); also lifts any login lock."""
+def set_password(
+    session: Session, user: User, new: str, *, actor: User | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Set a new password: revoke the API tokens, end every session, lift any login lock.
+
+    ``actor`` is who did it (the user themself, or None for an operator's reset); the
+    audit log records the change and what it revoked.
+    """
+    from tracker.audit import record_password_change
+    from tracker.sessions import end_all
+    from tracker.tokens import revoke_all_tokens
+
+    now = now or utcnow()
     user.password_hash = hash_password(new)
     user.failed_logins = 0
     user.locked_until = None
     session.flush()
+    tokens = revoke_all_tokens(session, user, now)
+    sessions = end_all(session, user, now)
+    record_password_change(session, user, actor=actor, tokens=tokens, sessions=sessions,
+                           now=now)
 
 
 def count_users(session: Session, role: str | None = None) -> int:

@@ -51,3 +51,15 @@ def events_for_patient(session: Session, patient: User, limit: int = 200) -> lis
             .limit(limit)
         )
     )
+
+
+def record_password_change(
+    session: Session, user: User, *, actor: User | None, tokens: int, sessions: int,
+    now: datetime | None = None,
+) -> AuditEvent:
+    """Log a password change (by the user) or reset (``actor`` None: an operator)."""
+    action = "password_reset" if actor is None else "password_changed"
+    return record_event(
+        session, actor=actor, patient_id=user.id, action=action,
+        detail=f"{tokens} API token(s) revoked, {sessions} session(s) ended", now=now,
+    )

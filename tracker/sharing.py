@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tracker.audit import record_event
@@ -46,6 +46,22 @@ def create_invitation(
     return code, invitation
 
 
+def count_redeem_attempt(
+    session: Session, clinician: User, address: str, *, per_account: int, per_address: int,
+    now: datetime | None = None,
+) -> None:
+    """Count a share-code attempt per account and per address; raise ThrottledError if over.
+
+    Commit right after (before redeeming), so a failed attempt still counts.
+    """
+    from tracker.throttle import check_attempts
+
+    check_attempts(session, (
+        ("share_code_account", str(clinician.id), per_account),
+        ("share_code_address", address or "unknown", per_address),
+    ), now=now)
+
+
 def redeem_invitation(
     session: Session, clinician: User, code: str, now: datetime | None = None
 ) -> CareLink:
@@ -55,18 +71,24 @@ def redeem_invitation(
         raise PermissionDeniedError("only clinicians can redeem a share code", "code")
     if not isinstance(code, str) or not code.strip():
         raise ValidationError("enter the share code", "code")
-    invitation = session.scalar(
-        select(ShareInvitation).where(ShareInvitation.code_hash == _hash_code(code))
-    )
-    if (
-        invitation is None
-        or invitation.redeemed_at is not None
-        or invitation.revoked_at is not None
-        or invitation.expires_at <= now
-    ):
+    # One atomic UPDATE claims the code, so it cannot be redeemed twice, nor after the patient
+    # revoked it, however requests interleave.
+    claimed = session.execute(
+        update(ShareInvitation)
+        .where(
+            ShareInvitation.code_hash == _hash_code(code),
+            ShareInvitation.redeemed_at.is_(None),
+            ShareInvitation.revoked_at.is_(None),
+            ShareInvitation.expires_at > now,
+        )
+        .values(redeemed_at=now, redeemed_by_id=clinician.id)
+        .returning(ShareInvitation.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if claimed is None:
         raise ValidationError("this code is unknown, used or expired", "code")
-    invitation.redeemed_at = now
-    invitation.redeemed_by_id = clinician.id
+    invitation = session.get(ShareInvitation, claimed[0], populate_existing=True)
+    assert invitation is not None
     link = active_link(session, clinician.id, invitation.patient_id)
     if link is None:
         link = CareLink(
@@ -100,8 +122,62 @@ def revoke_link(
         raise NotFoundError(f"no active sharing {link_id}", "id")
     link.revoked_at = now
     session.flush()
+    codes = _revoke_pending_codes(session, patient, now)
     record_event(session, actor=patient, patient_id=patient.id, action="share_link_revoked",
-                 detail=f"clinician {link.clinician_id}", now=now)
+                 detail=f"clinician {link.clinician_id}; {codes} unused share code(s) revoked",
+                 now=now)
+
+
+def _pending(patient: User, now: datetime):
+    """The conditions of the patient's share codes that could still be redeemed."""
+    return (
+        ShareInvitation.patient_id == patient.id,
+        ShareInvitation.redeemed_at.is_(None),
+        ShareInvitation.revoked_at.is_(None),
+        ShareInvitation.expires_at > now,
+    )
+
+
+def _revoke_pending_codes(session: Session, patient: User, now: datetime) -> int:
+    """Revoke every share code of the patient that could still be redeemed; return how many.
+
+    Ending a clinician's access must not leave a spare code that would let them (or anyone
+    holding it) back in.
+    """
+    result = session.execute(
+        update(ShareInvitation).where(*_pending(patient, now)).values(revoked_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount or 0
+
+
+def pending_codes(
+    session: Session, patient: User, now: datetime | None = None
+) -> list[ShareInvitation]:
+    """Return the patient's share codes that could still be redeemed, newest first."""
+    return list(session.scalars(
+        select(ShareInvitation).where(*_pending(patient, now or utcnow()))
+        .order_by(ShareInvitation.created_at.desc(), ShareInvitation.id.desc())
+    ))
+
+
+def revoke_code(
+    session: Session, patient: User, code_id: int, now: datetime | None = None
+) -> None:
+    """Revoke one of the patient's pending share codes; it stops working at once."""
+    now = now or utcnow()
+    if not is_row_id(code_id):
+        raise NotFoundError(f"no pending share code {code_id}", "id")
+    result = session.execute(
+        update(ShareInvitation)
+        .where(ShareInvitation.id == code_id, *_pending(patient, now))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    if not result.rowcount:
+        raise NotFoundError(f"no pending share code {code_id}", "id")
+    record_event(session, actor=patient, patient_id=patient.id, action="share_code_revoked",
+                 detail=f"code {code_id}", now=now)
 
 
 def links_of_patient(session: Session, patient: User) -> list[tuple[CareLink, User]]:

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
@@ -64,6 +64,17 @@ def revoke_token(
         raise NotFoundError(f"no active token {token_id}", "id")
     token.revoked_at = now or utcnow()
     session.flush()
+
+
+def revoke_all_tokens(session: Session, user: User, now: datetime | None = None) -> int:
+    """Revoke every active token of ``user`` (e.g. after a password change); return how many."""
+    result = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount or 0
 
 
 def authenticate_token(session: Session, raw: str, now: datetime | None = None) -> User | None:

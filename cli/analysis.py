@@ -71,7 +71,7 @@ def analyze(attacks_file, pressure_file, timezone, course_start, course_end, tra
     config = _method_config(method_config)
     try:
         series = series_from_files(
-            attacks_text=Path(attacks_file).read_text(encoding="utf-8"),
+            attacks_text=Path(attacks_file).read_bytes(),  # decoded by the attack parser
             pressure_text=Path(pressure_file).read_text(encoding="utf-8"),
             timezone=timezone,
             course_start=course_start.date(),

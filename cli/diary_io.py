@@ -19,15 +19,23 @@ def import_() -> None:
 @click.option("--patient", required=True, help="The patient's email.")
 @pass_state
 def import_attacks_cmd(state: State, file: str, patient: str) -> None:
-    """Import attacks; a time without offset is local to the patient; any bad line stops it."""
-    from tracker.accounts import require_user
-    from tracker.attacks_csv import import_attacks
+    """Import attacks; a time without offset is local to the patient; any bad line stops it.
 
-    text = Path(file).read_text(encoding="utf-8")
+    The file is UTF-8 (with or without a byte-order mark), or UTF-16/UTF-32 with a
+    byte-order mark; the output says which was read.
+    """
+    from tracker.accounts import require_user
+    from tracker.attacks_csv import decode_attacks_file, import_attacks
+    from tracker.errors import TrackerError
+
+    try:
+        text, encoding = decode_attacks_file(Path(file).read_bytes())
+    except TrackerError as exc:
+        raise click.ClickException(str(exc)) from exc
     with state.transaction() as session:
         user = require_user(session, patient)
-        stored = import_attacks(session, user, text)
-        click.echo(f"imported {len(stored)} attack(s) for {user.email}")
+        count = import_attacks(session, user, text)
+        click.echo(f"imported {count} attack(s) for {user.email} (read as {encoding})")
 
 
 @click.group("export")

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from tracker.attack_input import AttackInput, validate_attack
+from tracker.attack_input import ATTACK_FIELDS, AttackInput, validate_attack
+from tracker.attack_overlap import SpanIndex, overlaps_within, span
 from tracker.clock import utcnow
-from tracker.csvfmt import unescape_cell, write_csv
+from tracker.csvfmt import NotTextError, decode_text, unescape_cell, write_csv
 from tracker.errors import TrackerError
+from tracker.validation import check_day
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -34,6 +37,8 @@ COLUMNS = (
 REQUIRED = ("started_at",)
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
+#: Rows per INSERT statement of an import (bounds the memory of one batch).
+INSERT_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -62,14 +67,45 @@ class CSVImportError(TrackerError):
         return self.message
 
 
+def _offset(value: datetime) -> str:
+    """Return the UTC offset of an aware datetime as +HH:MM."""
+    minutes = int((value.utcoffset() or timedelta(0)).total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _localize(naive: datetime, zone: ZoneInfo, field: str) -> datetime:
+    """Attach ``zone`` to a wall time; refuse one the clocks skip or show twice."""
+    first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first
+    shown = naive.isoformat(timespec="minutes")
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        raise TrackerError(
+            f"{shown} does not exist in {zone.key} (the clocks went forward); "
+            "give the time with its UTC offset", field)
+    raise TrackerError(
+        f"{shown} happens twice in {zone.key} (the clocks went back); add the UTC offset: "
+        f"{shown}{_offset(first)} for the first, {shown}{_offset(second)} for the second",
+        field)
+
+
 def _parse_instant(text: str, zone: ZoneInfo, field: str) -> datetime:
+    """Read an ISO 8601 date and time; one without an offset is local to ``zone``."""
+    raw = text.strip()
     try:
-        value = datetime.fromisoformat(text.strip())
+        day = date.fromisoformat(raw)
+    except ValueError:
+        pass
+    else:
+        raise TrackerError(
+            f"{raw!r} has no time of day (write e.g. {day.isoformat()}T08:00)", field)
+    try:
+        value = datetime.fromisoformat(raw)
     except ValueError as exc:
-        raise TrackerError(f"{text!r} is not an ISO 8601 date and time", field) from exc
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
-    return value
+        raise TrackerError(f"{raw!r} is not an ISO 8601 date and time", field) from exc
+    check_day(value.date(), field)  # before any arithmetic that could overflow
+    return _localize(value, zone, field) if value.tzinfo is None else value
 
 
 def _parse_bool(text: str, field: str, allow_empty: bool) -> bool | None:
@@ -111,32 +147,75 @@ def _parse_row(row: dict[str, str], zone: ZoneInfo) -> AttackInput:
     )
 
 
+def _check_header(header: list[str]) -> None:
+    """Raise CSVImportError (line 1) for missing, unknown, unnamed or repeated columns."""
+    msg = []
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        msg.append(f"missing column(s): {', '.join(missing)}")
+    unknown = [c for c in header if c and c not in COLUMNS]
+    if unknown:
+        msg.append(f"unknown column(s): {', '.join(unknown)}")
+    unnamed = [str(i) for i, c in enumerate(header, 1) if not c]
+    if unnamed:
+        msg.append(f"column(s) without a name: number {', '.join(unnamed)}")
+    repeated = sorted({c for c in header if c and header.count(c) > 1}, key=header.index)
+    if repeated:
+        msg.append(f"column(s) given more than once: {', '.join(repeated)}")
+    if msg:
+        raise CSVImportError([LineError(1, None, "; ".join(msg))])
+
+
+def _rows(reader: csv.DictReader, errors: list[LineError]) -> Iterator[tuple[int, dict]]:
+    """Yield (line, row) of the data rows; a CSV syntax error ends the file with an error."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = reader.reader.line_num  # DictReader's own count lags on an error
+            errors.append(LineError(line, None, f"not readable as CSV ({exc})"))
+            return
+        yield reader.line_num, row
+
+
+def _check_file_overlaps(parsed: list[tuple[int, AttackInput]], errors: list[LineError]) -> None:
+    """Add an error for every attack in the file that overlaps another one in the file."""
+    spans = [span(a.started_at, a.ended_at) for _, a in parsed]
+    for i, j in overlaps_within(spans):
+        errors.append(LineError(parsed[i][0], "started_at",
+                                f"it overlaps the attack on line {parsed[j][0]} of the file"))
+
+
+def decode_attacks_file(data: bytes) -> tuple[str, str]:
+    """Decode an attack file's bytes: (text, how it was read), or raise CSVImportError."""
+    try:
+        return decode_text(data)
+    except NotTextError as exc:
+        raise CSVImportError([LineError(exc.line, None, exc.message)]) from None
+
+
 def parse_attacks_csv(
-    text: str, timezone: str, now: datetime | None = None
+    text: str | bytes, timezone: str, now: datetime | None = None
 ) -> list[tuple[int, AttackInput]]:
     """Parse and validate attack CSV text; return (line, attack) pairs or raise CSVImportError.
 
-    A time without an offset is local to ``timezone``. Every bad line is reported, and
-    attacks in the file that overlap each other are reported too.
+    Bytes are decoded by :func:`decode_attacks_file`. A time without an offset is local to
+    ``timezone``. Every bad line is reported, and attacks in the file that overlap each other
+    are reported too.
     """
+    if isinstance(text, bytes):
+        text, _ = decode_attacks_file(text)
     now = now or utcnow()
     zone = ZoneInfo(timezone)
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
+    _check_header(header)
     reader.fieldnames = header
     errors: list[LineError] = []
-    missing = [c for c in REQUIRED if c not in header]
-    unknown = [c for c in header if c not in COLUMNS]
-    if missing or unknown:
-        msg = []
-        if missing:
-            msg.append(f"missing column(s): {', '.join(missing)}")
-        if unknown:
-            msg.append(f"unknown column(s): {', '.join(unknown)}")
-        raise CSVImportError([LineError(1, None, "; ".join(msg))])
     parsed: list[tuple[int, AttackInput]] = []
-    for row in reader:
-        line = reader.line_num
+    for line, row in _rows(reader, errors):
         if None in row:
             errors.append(LineError(line, None, "more cells than columns"))
             continue
@@ -149,35 +228,73 @@ def parse_attacks_csv(
             errors.append(LineError(line, exc.field, exc.message))
             continue
         parsed.append((line, data))
-    ordered = sorted(parsed, key=lambda item: item[1].started_at)
-    for (_, prev), (line, cur) in zip(ordered, ordered[1:], strict=False):
-        prev_end = prev.ended_at or prev.started_at
-        if cur.started_at < prev_end or cur.started_at == prev.started_at:
-            errors.append(LineError(line, "started_at", "overlaps another attack in the file"))
+    _check_file_overlaps(parsed, errors)
     if errors:
         raise CSVImportError(sorted(errors, key=lambda e: e.line))
     return parsed
 
 
+def _check_stored_overlaps(
+    session: Session, patient: User, parsed: list[tuple[int, AttackInput]]
+) -> None:
+    """Raise CSVImportError if attacks of the file overlap the patient's stored attacks."""
+    from sqlalchemy import select
+
+    from tracker.models import Attack
+
+    stored = session.execute(
+        select(Attack.started_at, Attack.ended_at).where(Attack.patient_id == patient.id)
+    )
+    index = SpanIndex(span(start, end) for start, end in stored)
+    errors: list[LineError] = []
+    for line, data in parsed if len(index) else ():
+        other = index.find_clash(span(data.started_at, data.ended_at))
+        if other is not None:
+            when = other.start.isoformat(timespec="minutes")
+            message = f"it overlaps the attack that started {when}"
+            errors.append(LineError(line, "started_at", message))
+    if errors:
+        raise CSVImportError(errors)
+
+
+def _insert_rows(data: AttackInput, patient_id: int, now: datetime) -> dict[str, object]:
+    """The column values of one imported attack (as record_attack would store them)."""
+    row: dict[str, object] = {name: getattr(data, name) for name in ATTACK_FIELDS}
+    row["medication"] = (data.medication or "").strip()
+    row["notes"] = data.notes or ""
+    row.update(patient_id=patient_id, source="import", created_at=now, updated_at=now)
+    return row
+
+
 def import_attacks(
-    session: Session, patient: User, text: str, now: datetime | None = None
-) -> list[Attack]:
-    """Import an attack CSV for ``patient``: every line is stored, or none (raises)."""
-    from tracker.diary import check_overlap, record_attack
+    session: Session, patient: User, text: str | bytes, now: datetime | None = None
+) -> int:
+    """Import an attack CSV for ``patient``: every line is stored, or none (raises).
+
+    Returns the number of attacks stored. The patient's diary is locked first, the file is
+    checked against the stored attacks in memory (one sort), and the rows go in as bulk
+    inserts; the profile's ``diary_changed_at`` is stamped as a flush would.
+    """
+    from sqlalchemy import insert
+
+    from tracker.locks import lock_patient_diary
+    from tracker.models import Attack
     from tracker.profile import require_patient
 
     profile = require_patient(patient)
     now = now or utcnow()
     parsed = parse_attacks_csv(text, profile.timezone, now)
-    errors: list[LineError] = []
-    for line, data in parsed:
-        try:
-            check_overlap(session, patient, data, None)
-        except TrackerError as exc:
-            errors.append(LineError(line, exc.field, exc.message))
-    if errors:
-        raise CSVImportError(errors)
-    return [record_attack(session, patient, data, source="import", now=now) for _, data in parsed]
+    lock_patient_diary(session, patient.id)
+    _check_stored_overlaps(session, patient, parsed)
+    if not parsed:
+        return 0
+    for first in range(0, len(parsed), INSERT_BATCH):
+        batch = parsed[first : first + INSERT_BATCH]
+        session.execute(insert(Attack), [_insert_rows(a, patient.id, now) for _, a in batch])
+    # A bulk insert bypasses the unit of work, so stamp the diary as before_flush would.
+    profile.diary_changed_at = datetime.now(UTC)
+    session.flush()
+    return len(parsed)
 
 
 def attack_rows(attacks: list[Attack]) -> list[dict[str, object]]:

@@ -50,7 +50,7 @@ def parse_checkins_csv(text: str) -> frozenset[date]:
 
 def series_from_files(
     *,
-    attacks_text: str,
+    attacks_text: str | bytes,
     pressure_text: str,
     timezone: str,
     course_start: date,
@@ -64,7 +64,8 @@ def series_from_files(
     """Build a PatientSeries from an attack CSV and an hourly UTC pressure CSV (hPa).
 
     Tracking start defaults to the first local day (in ``timezone``) that the pressure file
-    covers completely, the report date to the last one.
+    covers completely, the report date to the last one. ``attacks_text`` may be the file's
+    bytes (decoded as :func:`tracker.attacks_csv.decode_attacks_file` says).
     """
     config = config or MethodConfig()
     zone = check_timezone(timezone)

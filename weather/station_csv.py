@@ -12,7 +12,9 @@ Conversion to hPa: 1 inHg = 33.8639 hPa, 1 mmHg = 1.333224 hPa, 1 kPa = 10 hPa.
 
 Timestamps are ISO 8601; a time without an offset is local time in ``default_timezone``
 (an ambiguous time at the end of summer time is read as the first occurrence; a time that
-does not exist because the clocks went forward is an error).
+does not exist because the clocks went forward is an error). Dates must lie within
+:data:`EARLIEST_DAY`..:data:`LATEST_DAY` (the diary's bounds, ``tracker.validation``), so a
+typo such as year 1 or 9999 is reported instead of stored.
 
 Placement on the hourly grid: for each UTC hour, the reading nearest to the hour within 30
 minutes either side (inclusive) gives its value; when two are equally near, the earlier
@@ -30,7 +32,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from os import PathLike
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -54,6 +56,11 @@ SURFACE_RANGE_HPA = (300.0, 1100.0)
 MSL_RANGE_HPA = (850.0, 1100.0)
 #: A reading stands for an hour when it is at most this far from it (seconds).
 PLACEMENT_WINDOW_SECONDS = 30 * 60
+#: The earliest and latest calendar day of a reading (the date as written, in its own
+#: offset or local time); the same as the diary's ``tracker.validation.MIN_DAY``/``MAX_DAY``
+#: (a test checks that they agree; weather may not import tracker).
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
 #: Errors listed in the exception message (all are kept in ``errors``).
 MAX_ERRORS_IN_MESSAGE = 50
 
@@ -115,6 +122,10 @@ def _parse_time(raw: str, zone: ZoneInfo) -> tuple[int | None, str | None]:
         value = datetime.fromisoformat(text)
     except ValueError:
         return None, f"{text!r} is not an ISO 8601 date and time"
+    if not EARLIEST_DAY <= value.date() <= LATEST_DAY:
+        return None, (
+            f"{text!r} is outside {EARLIEST_DAY.isoformat()}..{LATEST_DAY.isoformat()}"
+        )
     if value.tzinfo is None:
         local = value.replace(tzinfo=zone)
         # A wall time skipped by a clock change does not survive the round trip.

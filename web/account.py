@@ -4,20 +4,31 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required, login_user
+from flask_login import current_user, login_required, logout_user
 
 from web.access import me
 from web.db import db_session
 from web.forms import ActionForm, ChangePasswordForm, TokenForm, add_error
-from web.security import CurrentUser
+from web.security import start_session
 
 bp = Blueprint("account", __name__)
+
+
+def _remembered() -> bool:
+    """Whether this browser's session was started with "keep me logged in"."""
+    from tracker.sessions import find_session
+
+    row = find_session(db_session(), current_user.get_id())
+    return bool(row and row.remember)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def password() -> ResponseReturnValue:
-    """Change the password (other sessions are logged out; this one stays)."""
+    """Change the password: every session ends and every API token is revoked.
+
+    This browser stays logged in, with a new session.
+    """
     from tracker.accounts import change_password
     from tracker.errors import TrackerError
 
@@ -25,6 +36,7 @@ def password() -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         session = db_session()
+        remember = _remembered()
         try:
             change_password(session, me(), form.current_password.data or "",
                             form.new_password.data or "")
@@ -34,13 +46,27 @@ def password() -> ResponseReturnValue:
             add_error(form, field, exc.message, "current_password")
             status = 400
         else:
-            session.commit()
-            login_user(CurrentUser(me()))  # the session id includes the new hash's tail
-            flash("Password changed.")
+            start_session(me(), remember=remember)  # commits the change with the new session
+            flash("Password changed. Other browsers are logged out and your API tokens are "
+                  "revoked.")
             return redirect(url_for("pages.index"))
     elif form.is_submitted():
         status = 400
     return render_template("password.html", form=form), status
+
+
+@bp.route("/account/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere() -> ResponseReturnValue:
+    """End every session of the account, this browser's included (API tokens stay)."""
+    from tracker.sessions import end_all
+
+    session = db_session()
+    end_all(session, me())
+    session.commit()
+    logout_user()
+    flash("You are logged out on every device.")
+    return redirect(url_for("auth.login"))
 
 
 def _tokens_page(raw: str | None = None, form: TokenForm | None = None,

@@ -2,24 +2,61 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote, urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, logout_user
 
 from web.db import db_session, settings
 from web.forms import LoginForm, RegisterForm
-from web.security import CurrentUser
+from web.security import start_session
 
 bp = Blueprint("auth", __name__)
 
+#: Characters a browser drops anywhere in a URL (WHATWG URL parser).
+_DROPPED = re.compile(r"[\t\n\r]")
+#: Characters a browser strips from both ends of a URL: C0 controls and space.
+_EDGES = "".join(chr(c) for c in range(0x21))
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("pages.index")
+#: The one answer to a registration, whether or not the email had an account already.
+REGISTERED = ("Thank you. If this email address had no account, it has one now: log in "
+              "with it and your password. If it had one already, nothing was changed.")
+
+
+def _normalise(target: str) -> str:
+    """What a browser makes of a URL: tabs and line breaks dropped, controls and spaces
+    stripped at the ends, backslashes read as slashes."""
+    return _DROPPED.sub("", target).strip(_EDGES).replace("\\", "/")
+
+
+def _is_local_path(cleaned: str) -> bool:
+    """Whether ``cleaned`` is a path starting with one ``/``: no scheme, host or controls."""
+    if not cleaned.startswith("/") or cleaned.startswith("//") or _CONTROL.search(cleaned):
+        return False
+    parts = urlsplit(cleaned)
+    return not parts.scheme and not parts.netloc
+
+
+def safe_next(target: str | None) -> str:
+    """Return ``target`` (as a browser reads it) if it is a path on this site, else ``/``.
+
+    The percent-decoded form must pass too, so that an encoded ``%09`` or ``%5C`` cannot
+    turn into a host if anything decodes it once more.
+    """
+    home = url_for("pages.index")
+    if not target:
+        return home
+    cleaned = _normalise(target)
+    if not (_is_local_path(cleaned) and _is_local_path(_normalise(unquote(cleaned)))):
+        return home
+    return cleaned
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     """Show the login form and log a user in."""
     from tracker.accounts import authenticate
     from tracker.errors import AuthenticationError
@@ -37,32 +74,45 @@ def login():
             session.commit()  # keep the failure count
             form.password.errors.append(exc.message)
             return render_template("login.html", form=form), 401
-        session.commit()
-        login_user(CurrentUser(user))
-        return redirect(_safe_next(request.args.get("next")))
+        start_session(user, remember=bool(form.remember.data))
+        return redirect(safe_next(request.args.get("next")))
     return render_template("login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():
-    """Log out (a POST with the CSRF token, so a link elsewhere cannot log you out)."""
+def logout() -> ResponseReturnValue:
+    """Log out and end the server-side session, so a copy of the cookie stops working too.
+
+    A POST with the CSRF token, so a link elsewhere cannot log you out.
+    """
+    from tracker.sessions import end_session
+
+    if current_user.is_authenticated:
+        session = db_session()
+        end_session(session, current_user.get_id())
+        session.commit()
     logout_user()
     flash("You are logged out.")
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
-def register():
-    """Create a patient account."""
-    from tracker.accounts import create_user
+def register() -> ResponseReturnValue:
+    """Create a patient account.
+
+    A new email and one that has an account already get the same answer (a redirect to the
+    login page with the same message), so the form cannot be used to find out who has an
+    account; the new user then logs in.
+    """
+    from tracker.accounts import register_patient
     from tracker.errors import TrackerError
 
     form = RegisterForm()
     if form.validate_on_submit():
         session = db_session()
         try:
-            user = create_user(
-                session, email=form.email.data, password=form.password.data, role="patient",
+            register_patient(
+                session, email=form.email.data, password=form.password.data,
                 name=form.name.data or "", timezone=(form.timezone.data or "").strip(),
                 latitude=form.latitude.data, longitude=form.longitude.data,
             )
@@ -71,6 +121,6 @@ def register():
             getattr(form, exc.field or "email", form.email).errors.append(exc.message)
             return render_template("register.html", form=form), 400
         session.commit()
-        login_user(CurrentUser(user))
-        return redirect(url_for("pages.index"))
+        flash(REGISTERED)
+        return redirect(url_for("auth.login"))
     return render_template("register.html", form=form)

@@ -27,10 +27,11 @@ def tri_state(value: str | None) -> bool | None:
 
 
 class LoginForm(FlaskForm):
-    """Email and password."""
+    """Email, password and whether to stay logged in on this device."""
 
     email = EmailField("Email", validators=[DataRequired()])
     password = PasswordField("Password", validators=[DataRequired()])
+    remember = BooleanField("Keep me logged in on this device")
 
 
 class RegisterForm(FlaskForm):

@@ -260,6 +260,21 @@ SCHEMAS: dict[str, Any] = {
                        "name": {"type": "string"}},
     },
     "PatientList": _list_of("Patient"),
+    "ShareCode": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "created_at", "expires_at"],
+        "properties": {"id": {"type": "integer"}, "created_at": DATETIME,
+                       "expires_at": DATETIME},
+    },
+    "ShareCodeList": _list_of("ShareCode"),
+    "RedeemInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["code"],
+        "properties": {"code": {"type": "string", "maxLength": 40,
+                                "description": "The share code, e.g. ABCDE-FGH23."}},
+    },
     "AttackInput": {
         "type": "object",
         "additionalProperties": False,
@@ -401,6 +416,7 @@ _ERRORS = {
     403: "The account's role may not use this operation.",
     404: "No such record, or not visible to this account.",
     409: "The change clashes with stored data (e.g. an overlapping attack).",
+    429: "Too many attempts in the last hour; try again later.",
 }
 
 
@@ -515,6 +531,24 @@ PATHS: dict[str, Any] = {
         "parameters": [_id("period_id", "location period")],
         "delete": _op("deleteLocation", "Delete a location period", "locations", _DELETED,
                       (404,), description=_PATIENT),
+    },
+    "/api/v1/sharing/codes": {
+        "get": _op("listShareCodes", "My unused share codes (the codes are shown only once, on "
+                   "the Sharing page)", "sharing",
+                   {"200": _json("Unused share codes, newest first.", "ShareCodeList")}, (),
+                   description=_PATIENT),
+    },
+    "/api/v1/sharing/codes/{code_id}": {
+        "parameters": [_id("code_id", "share code")],
+        "delete": _op("revokeShareCode", "Revoke an unused share code", "sharing",
+                      {"204": {"description": "Revoked."}}, (404,), description=_PATIENT),
+    },
+    "/api/v1/sharing/redeem": {
+        "post": _op("redeemShareCode", "Redeem a patient's share code", "sharing",
+                    {"201": _json("The patient now on my list.", "Patient")}, (400, 429),
+                    description="Clinician accounts only. Attempts are limited per account "
+                                "and per address (429 when over).",
+                    requestBody=_body("RedeemInput")),
     },
     "/api/v1/patients": {
         "get": _op("listPatients", "The patients who share their diary with me", "patients",

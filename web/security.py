@@ -1,11 +1,13 @@
-"""Security headers for every response, and the login user loader."""
+"""Security headers for every response, and the login user loader (server-side sessions)."""
 
 from __future__ import annotations
 
-from flask import Flask
-from flask_login import UserMixin
+from datetime import timedelta
 
-from web.db import db_session
+from flask import Flask, current_app, request
+from flask_login import UserMixin, login_user
+
+from web.db import SAFE_METHODS, db_session, settings
 from web.extensions import login_manager
 
 CSP = (
@@ -13,34 +15,72 @@ CSP = (
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+#: Responses that may carry health data are never stored by browsers or shared caches.
+NO_STORE = "no-store, private"
+_PRIVATE_TYPES = frozenset({"text/html", "text/csv", "application/json"})
 
 
 class CurrentUser(UserMixin):
-    """The logged-in account as Flask-Login sees it; ``user`` is the tracker User."""
+    """The logged-in account as Flask-Login sees it; ``user`` is the tracker User.
 
-    def __init__(self, user) -> None:
+    Its id (kept in the session cookie and the remember cookie) is the raw token of a
+    server-side session row (tracker.sessions), never the user's id.
+    """
+
+    def __init__(self, user, token: str) -> None:
         self.user = user
+        self.token = token
 
     def get_id(self) -> str:
-        # The hash's tail makes a password change log out every other session.
-        return f"{self.user.id}:{self.user.password_hash[-12:]}"
+        return self.token
 
     @property
     def is_active(self) -> bool:
         return bool(self.user.is_active)
 
 
-@login_manager.user_loader
-def _load_user(user_id: str) -> CurrentUser | None:
-    from tracker.models import User
+def _idle_limits() -> dict[str, timedelta]:
+    web = settings().web
+    return {"idle": timedelta(hours=web.session_idle_hours),
+            "remember_idle": timedelta(days=web.remember_idle_days)}
 
-    ident, _, tail = user_id.partition(":")
-    if not ident.isdigit():
+
+@login_manager.user_loader
+def _load_user(token: str) -> CurrentUser | None:
+    """Accept only the token of a live session row; note its use now and then."""
+    from tracker.sessions import check_session, needs_touch
+
+    found = check_session(db_session(), token, **_idle_limits())
+    if found is None:
         return None
-    user = db_session().get(User, int(ident))
-    if user is None or user.password_hash[-12:] != tail:
-        return None
-    return CurrentUser(user)
+    row, user = found
+    if needs_touch(row):
+        _touch(row.id)
+    return CurrentUser(user, token)
+
+
+def _touch(session_id: int) -> None:
+    """Write ``last_seen_at``: in the request's writer session, or (GET) a short one of its own."""
+    from tracker.sessions import touch
+
+    if request.method not in SAFE_METHODS:
+        touch(db_session(), session_id)  # committed with the request's change (or not at all)
+        return
+    with current_app.extensions["mw_writer_session_factory"]() as writer:
+        touch(writer, session_id)
+        writer.commit()
+
+
+def start_session(user, *, remember: bool = False) -> None:
+    """Log ``user`` in with a new server-side session (the caller's session is committed)."""
+    from tracker.sessions import create_session
+
+    session = db_session()
+    raw, _ = create_session(session, user, remember=remember,
+                            user_agent=request.user_agent.string or "")
+    session.commit()
+    login_user(CurrentUser(user, raw), remember=remember,
+               duration=timedelta(days=settings().web.remember_idle_days))
 
 
 def init_app(app: Flask) -> None:
@@ -53,6 +93,10 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "geolocation=(), camera=()")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
+        # Pages, CSV exports and API answers may show health data. A view that chose its own
+        # caching (e.g. the chart bundle, cached for a year) keeps it; a bare "no-store"
+        # gains "private".
+        if response.mimetype in _PRIVATE_TYPES and response.headers.get(
+                "Cache-Control", "no-store") == "no-store":
+            response.headers["Cache-Control"] = NO_STORE
         return response

@@ -17,7 +17,10 @@ bp = Blueprint("sharing", __name__)
 ACTIONS = {
     "share_code_created": "created a share code",
     "share_link_created": "redeemed a share code and can now see the diary",
-    "share_link_revoked": "ended a clinician's access",
+    "share_link_revoked": "ended a clinician's access (unused share codes revoked too)",
+    "share_code_revoked": "revoked an unused share code",
+    "password_changed": "changed the password (API tokens revoked, other browsers logged out)",
+    "password_reset": "had the password reset by the operator (API tokens revoked, logged out)",
     "view_diary": "viewed the diary",
     "view_report": "viewed the report",
     "export_attacks": "exported the attacks (CSV)",
@@ -25,10 +28,12 @@ ACTIONS = {
 
 
 def _sharing_page(code: str | None = None, status: int = 200) -> ResponseReturnValue:
-    from tracker.sharing import links_of_patient
+    from tracker.sharing import links_of_patient, pending_codes
 
+    session = db_session()
     return render_template(
-        "sharing.html", links=links_of_patient(db_session(), me()), code=code,
+        "sharing.html", links=links_of_patient(session, me()), code=code,
+        pending=pending_codes(session, me()),
         hours=settings().web.share_code_hours, action=ActionForm(),
         zone=ZoneInfo(me().profile.timezone),
     ), status
@@ -69,7 +74,25 @@ def revoke(link_id: int) -> ResponseReturnValue:
     except NotFoundError:
         return render_template("error.html", message="No such sharing."), 404
     session.commit()
-    flash("Access ended. That clinician can no longer see your diary.")
+    flash("Access ended. That clinician can no longer see your diary, and your unused share "
+          "codes no longer work.")
+    return redirect(url_for("sharing.sharing"))
+
+
+@bp.route("/sharing/codes/<id:code_id>/revoke", methods=["POST"])
+@role_required("patient")
+def revoke_code(code_id: int) -> ResponseReturnValue:
+    """Revoke an unused share code, so nobody can redeem it any more."""
+    from tracker.errors import NotFoundError
+    from tracker.sharing import revoke_code as revoke
+
+    session = db_session()
+    try:
+        revoke(session, me(), code_id)
+    except NotFoundError:
+        return render_template("error.html", message="No such unused share code."), 404
+    session.commit()
+    flash("Share code revoked. It can no longer be used.")
     return redirect(url_for("sharing.sharing"))
 
 
@@ -101,23 +124,38 @@ def patients() -> ResponseReturnValue:
                            descending=descending)
 
 
+def _count_attempt(session) -> None:
+    """Count a share-code attempt of this clinician and address (kept even if it fails)."""
+    from tracker.sharing import count_redeem_attempt
+
+    web = settings().web
+    try:
+        count_redeem_attempt(session, me(), request.remote_addr or "",
+                             per_account=web.share_code_attempts_per_account,
+                             per_address=web.share_code_attempts_per_address)
+    finally:
+        session.commit()  # the count stays, whatever happens next
+
+
 @bp.route("/patients/redeem", methods=["GET", "POST"])
 @role_required("clinician")
 def redeem() -> ResponseReturnValue:
     """Redeem a patient's share code; the patient then appears on the list."""
     from tracker.errors import TrackerError
     from tracker.sharing import redeem_invitation
+    from tracker.throttle import ThrottledError
 
     form = RedeemForm()
     status = 200
     if form.validate_on_submit():
         session = db_session()
         try:
+            _count_attempt(session)
             redeem_invitation(session, me(), form.code.data or "")
         except TrackerError as exc:
             session.rollback()
             add_error(form, exc.field, exc.message, "code")
-            status = 400
+            status = 429 if isinstance(exc, ThrottledError) else 400
         else:
             session.commit()
             flash("Code accepted. The patient is now on your list.")
@@ -167,5 +205,4 @@ def export(patient_id: int) -> ResponseReturnValue:
     body = export_attacks_csv(list_attacks(session, person))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="attacks-{person.id}.csv"',
-        "Cache-Control": "no-store",
     })

@@ -64,7 +64,8 @@ def make_world(session_factory, who: tuple[str, ...]) -> World:
             _, token = create_token(s, a, "spare")
             world.records["token"] = token.id
             if "linked" in users:
-                code, _ = create_invitation(s, a)
+                code, invitation = create_invitation(s, a)
+                world.records["code"] = invitation.id
                 world.records["link"] = redeem_invitation(s, users["linked"], code).id
         if "b" in users:
             record_attack(s, users["b"], AttackInput(

@@ -64,6 +64,13 @@ def _token_revoke(who: str) -> frozenset:
     return frozenset({302}) if who == "a" else frozenset({404})
 
 
+def _code_revoke(who: str) -> frozenset:
+    """Revoking one of patient a's share codes (already redeemed, so none is pending)."""
+    if who == "anonymous":
+        return LOGIN
+    return {"a": frozenset({302, 404}), "b": frozenset({404})}.get(who, frozenset({403}))
+
+
 def _public(who: str) -> frozenset:
     return frozenset({200, 302, 400, 401})
 
@@ -97,6 +104,12 @@ def _api_clinician(who: str) -> frozenset:
     return frozenset({200}) if who in CLINICIANS else frozenset({403})
 
 
+def _api_redeem(who: str) -> frozenset:
+    if who == "anonymous":
+        return frozenset({401})
+    return frozenset({201, 400}) if who in CLINICIANS else frozenset({403})
+
+
 def _api_admin(who: str) -> frozenset:
     if who == "anonymous":
         return frozenset({401})
@@ -122,6 +135,7 @@ EXPECT: dict[str, Rule] = {
     "account.password": _logged_in,
     "account.tokens": _logged_in,
     "account.revoke": _token_revoke,
+    "account.logout_everywhere": lambda who: LOGIN if who == "anonymous" else frozenset({302}),
     "diary.attacks": _page(),
     "diary.checkins": _page(),
     "diary.courses": _page(),
@@ -137,6 +151,7 @@ EXPECT: dict[str, Rule] = {
     "sharing.sharing": _page(),
     "sharing.create_code": _page(),
     "sharing.revoke": _own_page,
+    "sharing.revoke_code": _code_revoke,
     "sharing.audit": _page(),
     "sharing.patients": _clinician_page,
     "sharing.redeem": _clinician_page,
@@ -160,6 +175,9 @@ EXPECT: dict[str, Rule] = {
     "api.locations_delete": _api_own,
     "api.checkins_delete": _api_own,
     "api.patients": _api_clinician,
+    "api.sharing_codes_list": _api_patient,
+    "api.sharing_codes_revoke": _api_own,
+    "api.sharing_redeem": _api_redeem,
     "api.report": _api_report,
     "api.admin_status": _api_admin,
     "api.export": _api_report,
@@ -171,9 +189,13 @@ EXPECT: dict[str, Rule] = {
     "dashboard.cohort": _clinician_page,
 }
 
+#: Requests that end the session (run last of all).
+LOGOUTS = frozenset({"auth.logout", "account.logout_everywhere"})
+
 #: Requests that remove something (run after everything else; patient a's last of all).
 DESTRUCTIVE = {
-    "auth.logout", "account.revoke", "diary.delete", "diary.course_delete",
+    "auth.logout", "account.logout_everywhere", "account.revoke", "sharing.revoke_code",
+    "api.sharing_codes_revoke", "diary.delete", "diary.course_delete",
     "diary.location_delete", "diary.checkin_delete", "sharing.revoke", "api.attacks_delete",
     "api.courses_delete", "api.locations_delete", "api.checkins_delete",
 }
@@ -186,6 +208,7 @@ def _requests(app, world) -> list[tuple[str, str, str]]:
         "period_id": world.records["location"],
         "checkin_id": world.records["checkin"], "link_id": world.records["link"],
         "token_id": world.records["token"], "patient_id": world.ids["a"],
+        "code_id": world.records["code"],
         "filename": "style.css", "digest": "0", "kind": "daily",
     }
     out = []
@@ -248,7 +271,7 @@ def test_every_route_follows_the_access_rules(app, world):
         client = clients[(actor, channel)]
         headers = bearer(world.tokens[actor]) if channel == "token" else {}
         problems = []
-        ordered = sorted(requests, key=lambda r: r[0] == "auth.logout")
+        ordered = sorted(requests, key=lambda r: r[0] in LOGOUTS)
         for endpoint, method, url in ordered:
             if (endpoint in DESTRUCTIVE) != phase_destructive:
                 continue

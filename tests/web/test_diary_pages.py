@@ -93,6 +93,7 @@ def test_register_a_patient(client, people):
         "latitude": "12.97", "longitude": "77.59",
     })
     assert response.status_code == 302
+    assert login(client, "new@example.org", "new password").status_code == 302
     assert client.get("/attacks").status_code == 200
     response = client.post("/register", data={
         "email": "bad@example.org", "password": "new password", "timezone": "Moon/Base",

@@ -23,7 +23,8 @@ def test_patient_shares_with_a_clinician_and_revokes(app, session_factory):
         "email": "new@example.org", "password": "a long password", "name": "New Patient",
         "timezone": "Europe/Berlin", "latitude": "52.52", "longitude": "13.40",
     })
-    assert response.status_code == 302
+    assert response.status_code == 302  # to the login page (the same for a taken email)
+    assert login(patient, "new@example.org", "a long password").status_code == 302
 
     for day, note in (("03", "journey-one"), ("10", "journey-two"), ("17", "journey-three")):
         response = patient.post("/attacks", data={

@@ -1,10 +1,21 @@
-"""API: who am I, a clinician's patients, and a patient's report (report v1 JSON)."""
+"""API: who am I, sharing (codes, redeeming), a clinician's patients, a patient's report."""
 
 from __future__ import annotations
 
+from flask import request
 from flask.typing import ResponseReturnValue
 
-from web.api.core import ApiError, api_user, bp, ok, query_flag, role
+from web.api.core import (
+    ApiError,
+    api_user,
+    body,
+    bp,
+    no_content,
+    ok,
+    parse_str,
+    query_flag,
+    role,
+)
 from web.db import db_session, settings
 
 
@@ -18,6 +29,56 @@ def me() -> ResponseReturnValue:
         "timezone": profile.timezone if profile else None,
         "pressure_unit": profile.pressure_unit if profile else None,
     })
+
+
+@bp.get("/sharing/codes")
+@role("patient")
+def sharing_codes_list() -> ResponseReturnValue:
+    """List the patient's unused share codes (the codes themselves are never shown again)."""
+    from tracker.sharing import pending_codes
+
+    return ok({"items": [
+        {"id": c.id, "created_at": c.created_at.isoformat(),
+         "expires_at": c.expires_at.isoformat()}
+        for c in pending_codes(db_session(), api_user())
+    ]})
+
+
+@bp.delete("/sharing/codes/<id:code_id>")
+@role("patient")
+def sharing_codes_revoke(code_id: int) -> ResponseReturnValue:
+    """Revoke an unused share code."""
+    from tracker.sharing import revoke_code
+
+    session = db_session()
+    revoke_code(session, api_user(), code_id)
+    session.commit()
+    return no_content()
+
+
+@bp.post("/sharing/redeem")
+@role("clinician")
+def sharing_redeem() -> ResponseReturnValue:
+    """Redeem a patient's share code (attempts are limited per account and address)."""
+    from tracker.models import User
+    from tracker.sharing import count_redeem_attempt, redeem_invitation
+    from tracker.throttle import ThrottledError
+
+    code = parse_str(body(("code",), ("code",))["code"], "code")
+    session = db_session()
+    web = settings().web
+    try:
+        count_redeem_attempt(session, api_user(), request.remote_addr or "",
+                             per_account=web.share_code_attempts_per_account,
+                             per_address=web.share_code_attempts_per_address)
+    except ThrottledError as exc:
+        session.commit()
+        raise ApiError(429, exc.message, "code") from exc
+    session.commit()  # the attempt counts even if the code is wrong
+    link = redeem_invitation(session, api_user(), code)
+    session.commit()
+    patient = session.get(User, link.patient_id)
+    return ok({"id": patient.id, "email": patient.email, "name": patient.name or ""}, 201)
 
 
 @bp.get("/patients")

@@ -39,6 +39,8 @@ HOURLY_VARIABLES: dict[str, str] = {
 HOURLY_UNITS: dict[str, str] = {"surface_pressure": "hPa", "pressure_msl": "hPa"}
 #: Provider name written to the fetch log.
 PROVIDER = "open-meteo"
+#: First day the historical archive (ERA5 reanalysis) holds; nothing earlier can be filled.
+ARCHIVE_FIRST_DAY = date(1940, 1, 1)
 #: Largest ``past_days`` the forecast API accepts.
 MAX_PAST_DAYS = 92
 #: Upper bound of one backoff sleep in seconds.
@@ -218,6 +220,11 @@ class _RateLimiter:
             self._calls.popleft()
         return sum(weight for _, weight in self._calls)
 
+    def used(self) -> float:
+        """Return the weighted calls charged within the last minute."""
+        with self._lock:
+            return self._used(self._clock())
+
     def acquire(self, weight: float = 1.0) -> float:
         """Wait until ``weight`` calls fit in the last minute, record them, return seconds slept."""
         weight = min(float(weight), self.max_calls)  # a huge call waits for an empty window
@@ -259,7 +266,9 @@ class OpenMeteoClient:
     (``uniform(0, min(60, backoff_seconds * 2**n))`` seconds); HTTP 400 is not retried.
     A client-side sliding window keeps the weighted calls per minute at or below
     ``max_calls_per_minute`` (Open-Meteo counts each location, and each started 14 days of
-    a location, as one call). ``last_attempts`` is the number of HTTP requests the last
+    a location, as one call). A logical call is charged once, before its first attempt:
+    its retries are spaced by the backoff instead, so a failing request never waits for a
+    fresh rate window per attempt. ``last_attempts`` is the number of HTTP requests the last
     ``get_*`` call made.
     """
 
@@ -326,6 +335,10 @@ class OpenMeteoClient:
         days = (end_date - start_date).days + 1
         return self._fetch(self.archive_url, params, locations, days)
 
+    def calls_last_minute(self) -> float:
+        """Return the weighted calls the rate limiter charged within the last minute."""
+        return self._limiter.used()
+
     # -- internals ------------------------------------------------------------------------
 
     def _base_params(self, locations: Sequence[tuple[float, float]]) -> dict[str, str]:
@@ -360,10 +373,10 @@ class OpenMeteoClient:
         full_url = url + ("&" if "?" in url else "?") + urlencode(params, safe=",")
         self.last_attempts = 0
         attempt = 0
+        self._limiter.acquire(weight)  # once per logical call, not once per attempt
         while True:
             attempt += 1
             self.last_attempts = attempt
-            self._limiter.acquire(weight)
             try:
                 payload = self._request(full_url)
                 return parse_reply(payload, locations)

@@ -285,12 +285,32 @@ def test_rate_limiter_counts_locations_and_long_ranges_as_calls(make_client, om,
 
 
 @responses.activate
-def test_retries_go_through_the_rate_limiter(make_client, om, fake_time):
+def test_a_retried_call_is_charged_to_the_rate_limiter_once(make_client, om, fake_time):
     responses.get(om.forecast, status=500, json={"error": True, "reason": "x"})
     responses.get(om.forecast, json=om.location(*BERLIN))
     client = make_client(max_calls_per_minute=1, backoff_seconds=0.0)
     client.get_recent([BERLIN], past_days=1)
+    assert len(responses.calls) == 2 and client.last_attempts == 2
+    # One logical call: charged once, so the retry never waits for a fresh window.
+    assert sum(fake_time.sleeps) == 0.0
+    assert client.calls_last_minute() == 1
+    client.get_recent([BERLIN], past_days=1)  # the next logical call does wait
     assert sum(fake_time.sleeps) == pytest.approx(60.0)
+
+
+@responses.activate
+def test_a_weighted_call_retried_after_a_5xx_is_charged_its_weight_once(
+    make_client, om, fake_time
+):
+    responses.get(om.archive, status=503, json={"error": True, "reason": "busy"})
+    responses.get(om.archive, json=[om.location(*BERLIN), om.location(*PARIS)])
+    client = make_client(max_calls_per_minute=4, backoff_seconds=0.0)
+    # 2 locations x 15 days (two 14-day blocks) = 4 calls, the whole window, whatever the
+    # attempts: the retry goes out at once instead of waiting a minute.
+    client.get_archive([BERLIN, PARIS], date(2024, 1, 1), date(2024, 1, 15))
+    assert client.last_attempts == 2
+    assert fake_time.sleeps == [0.0]  # the (zero) backoff only
+    assert client.calls_last_minute() == 4
 
 
 def test_arguments_are_checked(make_client):

@@ -57,25 +57,29 @@ def pull(state: State) -> None:
 
 @weather.command()
 @click.option("--since", type=DATE, default=None,
-              help="First UTC day to fill (default: the earliest day any diary needs).")
+              help="First UTC day to fill in every cell (default: each cell from the first "
+                   "day its patients need, within jobs.backfill_horizon_years).")
 @pass_state
 def backfill(state: State, since) -> None:
     """Fill only the missing hours of every cell in use: archive in yearly chunks, the last
-    days from the forecast API."""
-    from tracker.cells import cells_in_use, earliest_needed_day
+    days from the forecast API (never before the archive's first day, 1940-01-01)."""
+    from tracker.cells import cells_needed_since
     from weather.backfill import backfill as run_backfill
 
     s = state.settings
     now = datetime.now(UTC)
     client = open_meteo_client(state)
     with state.transaction() as session:
-        first = since.date() if since else earliest_needed_day(session)
-        if first is None:
+        needed = cells_needed_since(session, s.weather.grid_degrees,
+                                    horizon_years=s.jobs.backfill_horizon_years,
+                                    today=now.date())
+        if not needed:
             click.echo("backfill: no patient locations yet; nothing to do")
             return
-        cells = cells_in_use(session, s.weather.grid_degrees)
+        if since:
+            needed = [(cell, since.date()) for cell, _ in needed]
         summary = run_backfill(
-            session, client, cells, first - timedelta(days=2), now,
+            session, client, needed, now,
             archive_lag_days=s.weather.open_meteo.archive_lag_days,
             batch_size=s.weather.open_meteo.batch_size,
         )

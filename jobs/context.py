@@ -10,6 +10,8 @@ functions fetch it with :func:`current`.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import requests
@@ -32,6 +34,13 @@ class JobContext:
     client: OpenMeteoClient
     #: Set when the process is stopping: a running job ends after its current batch.
     stop: threading.Event = field(default_factory=threading.Event)
+    #: Seconds on a monotonic clock: what the backfill's time budget is measured with.
+    clock: Callable[[], float] = time.monotonic
+
+    def reader(self) -> Session:
+        """Return a session for reads only (on SQLite a deferred transaction: it never takes
+        the write lock, so planning a long backfill does not hold up the other jobs)."""
+        return Session(self.engine, expire_on_commit=False)
 
     def close(self) -> None:
         """Close the HTTP session (the engine belongs to whoever created it)."""

@@ -3,9 +3,13 @@
 Jobs (fixed ids, times in UTC from ``[jobs]``): ``pull-recent`` every hour at
 ``pull_recent_minute``, ``backfill`` daily at ``backfill_hour``:00, ``refresh-reports``
 nightly at ``refresh_reports_hour``:00. Every job has ``coalesce=True`` (a backlog of missed
-slots runs once), ``max_instances=1`` and ``misfire_grace_time=misfire_grace_seconds``; they
-run one at a time on a single worker thread, so they never compete for SQLite's one writer
-or the provider's rate limit.
+slots runs once), ``max_instances=1`` and ``misfire_grace_time=misfire_grace_seconds``.
+
+Two executors, one worker thread each: ``default`` runs ``pull-recent``; ``backfill`` runs
+``backfill`` and ``refresh-reports`` one after the other. So a long backfill never holds up
+the hourly pull. They share the client's rate limit, and each stores its batches in short
+``BEGIN IMMEDIATE`` transactions with the HTTP calls outside, so on SQLite they only wait
+for each other's brief writes (busy timeout), never for a provider reply.
 
 On start the jobs are (re)added with ``replace_existing=True`` so a changed ``[jobs]`` time
 takes effect. ``replace_existing`` alone would also recompute the next run time from now and
@@ -13,7 +17,9 @@ silently drop a run missed while the process was down, so a stored next run time
 in the past is kept: the scheduler then runs that job once (coalesced) if the latest missed
 slot is within the misfire grace time. On a database whose job store does not know a job
 yet (a first start), the job runs at once, so a fresh installation fills its cells without
-waiting for the night.
+waiting for the night. Before that, runs left ``running`` by a process that is gone are
+marked ``interrupted`` (a live ``jobs run`` is left alone), and an interrupted
+``backfill`` or ``refresh-reports`` is queued to run at once instead of at its next time.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -44,7 +50,15 @@ from sqlalchemy import Engine, Float, String, column, inspect, select, table
 
 from jobs.context import JobContext, install
 from jobs.lock import SchedulerLock, acquire_scheduler_lock
-from jobs.tasks import JOB_NAMES, SCHEDULED, kv, mark_interrupted
+from jobs.tasks import (
+    BACKFILL,
+    JOB_NAMES,
+    PULL_RECENT,
+    REFRESH_REPORTS,
+    SCHEDULED,
+    kv,
+    mark_interrupted,
+)
 from tracker.settings import Settings
 
 #: APScheduler's table (created by the job store; Alembic ignores it).
@@ -53,6 +67,11 @@ JOBSTORE_TABLE = "apscheduler_jobs"
 LOCK_CHECK_SECONDS = 30.0
 
 log = logging.getLogger("migraine_weather.jobs")
+
+#: The executor of each job: the hourly pull never waits behind a long backfill.
+EXECUTORS = {PULL_RECENT: "default", BACKFILL: "backfill", REFRESH_REPORTS: "backfill"}
+#: Jobs queued to run at once when the scheduler finds one of their runs interrupted.
+RERUN_WHEN_INTERRUPTED = (BACKFILL, REFRESH_REPORTS)
 
 _JOBSTORE = table(JOBSTORE_TABLE, column("id", String), column("next_run_time", Float))
 
@@ -100,15 +119,17 @@ def build_scheduler(
     scheduler_class: type[BaseScheduler] = BlockingScheduler,
     triggers: Mapping[str, BaseTrigger] | None = None,
     now: datetime | None = None,
+    rerun: Collection[str] = (),
 ) -> BaseScheduler:
     """Return a scheduler (not started) with the three jobs in a SQLAlchemy job store on
-    ``ctx.engine``; ``triggers`` replaces the configured ones (tests use short intervals)."""
+    ``ctx.engine``; ``triggers`` replaces the configured ones (tests use short intervals)
+    and the jobs in ``rerun`` run at once (their last run was interrupted)."""
     grace = ctx.settings.jobs.misfire_grace_seconds
     chosen = dict(job_triggers(ctx.settings))
     chosen.update(triggers or {})
     scheduler = scheduler_class(
         jobstores={"default": SQLAlchemyJobStore(engine=ctx.engine, tablename=JOBSTORE_TABLE)},
-        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        executors={name: ThreadPoolExecutor(max_workers=1) for name in set(EXECUTORS.values())},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
         timezone=UTC,
     )
@@ -116,8 +137,9 @@ def build_scheduler(
     now = now or datetime.now(UTC)
     for order, job_id in enumerate(JOB_NAMES):
         extra: dict[str, Any] = {}
-        if job_id not in stored:
-            # First start on this database: run now, in this order (one worker, FIFO).
+        if job_id not in stored or job_id in rerun:
+            # First start on this database, or interrupted: run now, in this order (FIFO
+            # within an executor, so refresh-reports follows backfill).
             extra["next_run_time"] = now + timedelta(milliseconds=10 * order)
         elif stored[job_id] is None or stored[job_id] <= now:
             extra["next_run_time"] = stored[job_id]  # missed while down (or paused): keep
@@ -126,11 +148,33 @@ def build_scheduler(
             trigger=chosen[job_id],
             id=job_id,
             name=job_id,
+            executor=EXECUTORS[job_id],
             replace_existing=True,
             **extra,  # coalesce, max_instances and the grace time come from job_defaults
         )
     scheduler.add_listener(_on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
     return scheduler
+
+
+def prepare_scheduler(
+    ctx: JobContext,
+    *,
+    scheduler_class: type[BaseScheduler] = BlockingScheduler,
+    triggers: Mapping[str, BaseTrigger] | None = None,
+    now: datetime | None = None,
+) -> tuple[BaseScheduler, list[str]]:
+    """Mark the runs whose owner is gone ``interrupted``, then build the scheduler with an
+    interrupted backfill or refresh-reports queued to run at once; return it and the jobs
+    of the interrupted runs."""
+    now = now or datetime.now(UTC)
+    with ctx.session_factory.begin() as session:
+        interrupted = mark_interrupted(session, now)
+    rerun = [job for job in RERUN_WHEN_INTERRUPTED if job in interrupted]
+    for job in rerun:
+        log.info(kv(event="job_requeued", job=job, reason="its last run was interrupted"))
+    scheduler = build_scheduler(ctx, scheduler_class=scheduler_class, triggers=triggers,
+                                now=now, rerun=rerun)
+    return scheduler, interrupted
 
 
 def _watch_lock(lock: SchedulerLock, scheduler: BaseScheduler, ctx: JobContext,
@@ -154,10 +198,8 @@ def run_scheduler(ctx: JobContext, *, lock_check_seconds: float = LOCK_CHECK_SEC
     lock = acquire_scheduler_lock(ctx.engine)
     lost = threading.Event()
     try:
-        with ctx.session_factory.begin() as session:
-            stale = mark_interrupted(session, datetime.now(UTC))
+        scheduler, interrupted = prepare_scheduler(ctx)
         install(ctx)
-        scheduler = build_scheduler(ctx)
 
         def started(_event: Any) -> None:
             runs = ", ".join(
@@ -165,7 +207,7 @@ def run_scheduler(ctx: JobContext, *, lock_check_seconds: float = LOCK_CHECK_SEC
                 for job in scheduler.get_jobs()
             )
             log.info(kv(event="scheduler_started", pid=os.getpid(), lock=lock.description,
-                        interrupted_runs=stale, next_runs=runs))
+                        interrupted_runs=len(interrupted), next_runs=runs))
 
         def stop(signum: int, _frame: Any) -> None:
             log.info(kv(event="scheduler_stopping", signal=signal.Signals(signum).name))

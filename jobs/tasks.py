@@ -14,24 +14,32 @@ short transactions, one per provider batch (or per patient for ``refresh-reports
 Status of a run: ``ok`` (nothing failed), ``partial`` (some batches or patients failed),
 ``error`` (everything failed, or the job raised), ``running`` while it runs, and
 ``interrupted`` when a scheduler found it still ``running`` from a process that died.
+Each row records its owner (pid and host), so a scheduler starting up leaves a run that a
+live ``jobs run`` process is working on alone (see :mod:`jobs.owners`).
+
+A backfill run starts no new chunk once ``jobs.backfill_budget_minutes`` have passed (the
+rest waits for the next run, and the run's log says so), and it skips the later chunks of a
+cell whose chunk failed, instead of asking for them again and again within one run.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from jobs.context import JobContext, current
 from jobs.models import JobRun
-from tracker.cells import cells_in_use, earliest_needed_day
+from jobs.owners import FOREIGN_RUN_STALE_AFTER, run_is_live, this_host
+from tracker.cells import cells_in_use, cells_needed_since
 from tracker.models import User
 from tracker.snapshots import patients_with_reports, refresh_snapshot
 from weather.backfill import backfill_groups
@@ -50,8 +58,6 @@ REFRESH_REPORTS = "refresh-reports"
 JOB_NAMES = (PULL_RECENT, BACKFILL, REFRESH_REPORTS)
 #: Longest error text stored in a run's row.
 MAX_ERROR_CHARS = 4000
-#: Days before the earliest needed day that backfill also fills (the first 24-hour falls).
-LEAD_DAYS = 2
 
 log = logging.getLogger("migraine_weather.jobs")
 
@@ -174,27 +180,69 @@ def pull_recent(ctx: JobContext, now: datetime) -> RunResult:
 
 
 def backfill(ctx: JobContext, now: datetime) -> RunResult:
-    """Fill every missing hour of every cell in use, back to the earliest day a diary needs
-    (and at least ``jobs.backfill_days``): archive chunks, the last days from the forecast."""
+    """Fill every missing hour of every cell in use from the first day its patients need
+    (within ``jobs.backfill_horizon_years``; at least ``jobs.backfill_days`` back): archive
+    chunks, the last days from the forecast, within ``jobs.backfill_budget_minutes``."""
     result = RunResult(BACKFILL)
-    weather = ctx.settings.weather
+    weather, jobs = ctx.settings.weather, ctx.settings.jobs
     today = now.astimezone(UTC).date()
-    with ctx.session_factory.begin() as session:
-        first = earliest_needed_day(session)
-        if first is None:
-            return result
-        since = min(first - timedelta(days=LEAD_DAYS),
-                    today - timedelta(days=ctx.settings.jobs.backfill_days))
-        cells = cells_in_use(session, weather.grid_degrees)
-        groups = backfill_groups(session, cells, since, now,
+    at_least = today - timedelta(days=jobs.backfill_days)
+    with ctx.session_factory.begin() as session:  # creates missing cells: a short write
+        needed = cells_needed_since(session, weather.grid_degrees,
+                                    horizon_years=jobs.backfill_horizon_years, today=today)
+    needed = [(cell, min(since, at_least)) for cell, since in needed]
+    with ctx.reader() as session:  # planning only reads: no write lock held meanwhile
+        groups = backfill_groups(session, needed, now,
                                  archive_lag_days=weather.open_meteo.archive_lag_days)
-    failed: set[int] = set()
-    for request, members in groups:
-        failed |= _run_batches(ctx, result, members, request, now)
+    failed, left = _run_chunks(ctx, result, groups, now)
     result.cells_failed = len(failed)
-    result.cells_done = len(cells) - len(failed)
+    result.cells_done = len(needed) - len(failed) - len(left)
     _settle(result)
     return result
+
+
+def _run_chunks(
+    ctx: JobContext, result: RunResult, groups: Sequence[tuple[BatchRequest, list[GridCell]]],
+    now: datetime,
+) -> tuple[set[int], set[int]]:
+    """Run the planned chunks oldest first, batch by batch, until the time budget is used;
+    skip the later chunks of a cell that failed. Return the ids of failed cells and of
+    cells left for the next run."""
+    size = ctx.settings.weather.open_meteo.batch_size
+    budget = ctx.settings.jobs.backfill_budget_minutes
+    deadline = ctx.clock() + budget * 60.0
+    failed: set[int] = set()
+    skipped: dict[int, int] = {}
+    for index, (request, members) in enumerate(groups):
+        for cell in members:
+            if cell.id in failed:
+                skipped[cell.id] = skipped.get(cell.id, 0) + 1
+        todo = [c for c in members if c.id not in failed]
+        for lo in range(0, len(todo), size):
+            if ctx.stop.is_set() or ctx.clock() >= deadline:
+                left = {c.id for c in todo[lo:]}
+                left |= {c.id for _, rest in groups[index + 1:] for c in rest} - failed
+                _note_left(result, len(left), budget, ctx.stop.is_set())
+                _note_skipped(result, skipped)
+                return failed, left
+            failed |= _run_batches(ctx, result, todo[lo : lo + size], request, now)
+    _note_skipped(result, skipped)
+    return failed, set()
+
+
+def _note_left(result: RunResult, cells: int, budget: int, stopping: bool) -> None:
+    """Record (run log and log line) that a backfill stopped with cells still to fetch."""
+    why = "the process is stopping" if stopping else f"time budget of {budget} min used up"
+    result.errors.append(f"{why}: {cells} cell(s) left for the next run")
+    log.info(kv(event="backfill_stopped_early", job=BACKFILL, reason=why, cells_left=cells))
+
+
+def _note_skipped(result: RunResult, skipped: dict[int, int]) -> None:
+    """Record the later chunks skipped for cells whose earlier chunk failed in this run."""
+    if skipped:
+        ids = ",".join(str(i) for i in sorted(skipped))
+        result.errors.append(f"cells {ids}: {sum(skipped.values())} later chunk(s) skipped "
+                             "for this run after a failed chunk; the next run asks again")
 
 
 def refresh_reports(ctx: JobContext, now: datetime) -> RunResult:
@@ -250,7 +298,8 @@ def run_job(ctx: JobContext, name: str, now: datetime | None = None) -> RunResul
     started = _utcnow()
     with ctx.session_factory.begin() as session:
         run = JobRun(job=name, started_at=started, status="running", cells_done=0,
-                     cells_failed=0, rows_written=0)
+                     cells_failed=0, rows_written=0, owner_pid=os.getpid(),
+                     owner_host=this_host())
         session.add(run)
         session.flush()
         run_id = run.id
@@ -288,16 +337,33 @@ def run_job(ctx: JobContext, name: str, now: datetime | None = None) -> RunResul
     return result
 
 
-def mark_interrupted(session: Session, now: datetime) -> int:
-    """Mark runs still ``running`` (their process died) as ``interrupted``; return how many."""
-    outcome = session.execute(
-        update(JobRun)
+def mark_interrupted(
+    session: Session, now: datetime, *, host: str | None = None,
+    foreign_after: timedelta = FOREIGN_RUN_STALE_AFTER,
+) -> list[str]:
+    """Mark as ``interrupted`` the runs still ``running`` whose owner is gone: on this host
+    a process that no longer runs (or a later one with its pid), on another host a run
+    older than ``foreign_after``, or an unknown owner. Return their job names, by run id."""
+    host = host or this_host()
+    rows = session.execute(
+        select(JobRun.id, JobRun.job, JobRun.started_at, JobRun.owner_pid, JobRun.owner_host)
         .where(JobRun.status == "running")
-        .values(status="interrupted", finished_at=now,
-                error="the process running it ended before it finished")
-    )
+        .order_by(JobRun.id)
+    ).all()
+    gone = [row for row in rows
+            if not run_is_live(row.owner_pid, row.owner_host, row.started_at, now, host,
+                               foreign_after)]
+    for row in gone:
+        owner = (f"pid {row.owner_pid} on {row.owner_host}" if row.owner_host
+                 else "an unrecorded process")
+        session.execute(
+            update(JobRun)
+            .where(JobRun.id == row.id, JobRun.status == "running")
+            .values(status="interrupted", finished_at=now,
+                    error=f"the process running it ({owner}) ended before it finished")
+        )
     session.flush()
-    return int(outcome.rowcount or 0)
+    return [row.job for row in gone]
 
 
 # -- what the scheduler calls (textual references, no arguments: they pickle) -----------

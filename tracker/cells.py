@@ -1,15 +1,31 @@
-"""Which grid cells the patients' locations use, and how far back their diaries reach."""
+"""Which grid cells the patients' locations use, and from which day each cell needs pressure."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker.models import Attack, LocationPeriod, PatientProfile
-from weather.grid import find_cell_id, get_or_create_cell
+from tracker.models import Attack, CheckIn, LocationPeriod, PatientProfile, TreatmentCourse
+from weather.grid import cell_key, find_cell_id, get_or_create_cell
 from weather.models import GridCell
+
+#: Days before a diary's first day that pressure is also needed: the day before (the first
+#: 24-hour falls) and a local day that starts on the previous UTC day.
+LEAD_DAYS = 2
+
+
+def _cells_at(
+    session: Session, points: Iterable[tuple[float, float]], grid_degrees: float
+) -> dict[tuple[float, float], GridCell]:
+    """Return (creating if needed) the cell of each point, created in cell-centre order: two
+    jobs creating the same new cells at once then wait for each other, never deadlock."""
+    unique = sorted({(float(lat), float(lon)) for lat, lon in points},
+                    key=lambda p: (cell_key(p[0], p[1], grid_degrees), p))
+    return {p: get_or_create_cell(session, p[0], p[1], grid_degrees) for p in unique}
 
 
 def cells_in_use(session: Session, grid_degrees: float) -> list[GridCell]:
@@ -17,10 +33,7 @@ def cells_in_use(session: Session, grid_degrees: float) -> list[GridCell]:
     points = session.execute(
         select(LocationPeriod.latitude, LocationPeriod.longitude).distinct()
     ).all()
-    cells = {
-        cell.id: cell
-        for cell in (get_or_create_cell(session, lat, lon, grid_degrees) for lat, lon in points)
-    }
+    cells = {cell.id: cell for cell in _cells_at(session, points, grid_degrees).values()}
     return [cells[k] for k in sorted(cells)]
 
 
@@ -35,14 +48,76 @@ def patient_cell_ids(session: Session, patient_id: int, grid_degrees: float) -> 
     return sorted(i for i in ids if i is not None)
 
 
-def earliest_needed_day(session: Session) -> date | None:
-    """Return the earliest local day any diary needs pressure for (tracking start or attack)."""
-    candidates = [
-        session.scalar(select(func.min(PatientProfile.tracking_started_on))),
-        session.scalar(select(func.min(LocationPeriod.starts_on))),
-    ]
-    first_attack = session.scalar(select(func.min(Attack.started_at)))
-    if first_attack is not None:
-        candidates.append(first_attack.date())
-    known = [c for c in candidates if c is not None]
-    return min(known) if known else None
+def years_before(day: date, years: int) -> date:
+    """Return the same calendar day ``years`` earlier (28 February for a 29 February)."""
+    year = max(1, day.year - years)
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return day.replace(year=year, day=28)
+
+
+def _first_diary_days(session: Session) -> dict[int, list[date]]:
+    """Return each patient's first days of tracking, attack (UTC) and check-in, if any."""
+    firsts: dict[int, list[date]] = defaultdict(list)
+    rows = session.execute(
+        select(PatientProfile.user_id, PatientProfile.tracking_started_on)
+        .where(PatientProfile.tracking_started_on.is_not(None))
+    ).all()
+    rows += session.execute(
+        select(CheckIn.patient_id, func.min(CheckIn.day)).group_by(CheckIn.patient_id)
+    ).all()
+    for patient_id, day in rows:
+        firsts[patient_id].append(day)
+    attacks = session.execute(
+        select(Attack.patient_id, func.min(Attack.started_at)).group_by(Attack.patient_id)
+    ).all()
+    for patient_id, started in attacks:
+        firsts[patient_id].append(started.date())
+    return firsts
+
+
+def _horizons(session: Session, horizon_years: int) -> dict[int, date]:
+    """Return, for each patient with a course, the first day the horizon allows."""
+    courses = session.execute(
+        select(TreatmentCourse.patient_id, func.min(TreatmentCourse.started_on))
+        .group_by(TreatmentCourse.patient_id)
+    ).all()
+    return {patient_id: years_before(first, horizon_years) for patient_id, first in courses}
+
+
+def cells_needed_since(
+    session: Session, grid_degrees: float, *, horizon_years: int, today: date
+) -> list[tuple[GridCell, date]]:
+    """Return (creating if needed) every cell in use with the first day its patients need.
+
+    A patient needs pressure from ``LEAD_DAYS`` before their first diary day (tracking
+    start, first location period, first attack or check-in), but never from more than
+    ``horizon_years`` before their first treatment course (before ``today`` without one),
+    so one mistyped old date cannot send every cell back a century. Their first location
+    period's cell needs it from that day (the first period also covers the days before it);
+    a later period's cell from ``LEAD_DAYS`` before the period starts, within the horizon.
+    """
+    periods = session.execute(
+        select(LocationPeriod.patient_id, LocationPeriod.starts_on,
+               LocationPeriod.latitude, LocationPeriod.longitude)
+        .order_by(LocationPeriod.patient_id, LocationPeriod.starts_on)
+    ).all()
+    firsts = _first_diary_days(session)
+    horizons = _horizons(session, horizon_years)
+    no_course_floor = years_before(today, horizon_years)
+    at = _cells_at(session, ((lat, lon) for _, _, lat, lon in periods), grid_degrees)
+    lead = timedelta(days=LEAD_DAYS)
+    cells: dict[int, GridCell] = {}
+    since: dict[int, date] = {}
+    previous: int | None = None
+    for patient_id, starts_on, lat, lon in periods:
+        floor = horizons.get(patient_id, no_course_floor)
+        if patient_id != previous:  # the patient's first period
+            starts_on = min([starts_on, *firsts.get(patient_id, [])])
+            previous = patient_id
+        cell = at[(lat, lon)]
+        cells[cell.id] = cell
+        day = max(starts_on - lead, floor)
+        since[cell.id] = min(day, since.get(cell.id, day))
+    return [(cells[k], since[k]) for k in sorted(cells)]

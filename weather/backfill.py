@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from weather.models import GridCell
+from weather.open_meteo import ARCHIVE_FIRST_DAY
 from weather.store import (
     BatchRequest,
     FetchSummary,
@@ -29,9 +30,9 @@ HOUR_S = 3600
 def cell_needs(
     session: Session, cell: GridCell, since: date, now: datetime, archive_lag_days: int
 ) -> list[tuple[datetime, datetime]]:
-    """Return what a cell needs from ``since`` (UTC day) to now: gaps, and forecast-only hours
-    old enough for the reanalysis archive to replace them."""
-    start = datetime.combine(since, time(0), tzinfo=UTC)
+    """Return what a cell needs from ``since`` (UTC day, never before the archive's first
+    day) to now: gaps, and forecast-only hours old enough for the archive to replace."""
+    start = datetime.combine(max(since, ARCHIVE_FIRST_DAY), time(0), tzinfo=UTC)
     end = floor_hour(now)
     if end <= start:
         return []
@@ -46,18 +47,18 @@ def cell_needs(
 
 def backfill_groups(
     session: Session,
-    cells: Sequence[GridCell],
-    since: date,
+    cells_since: Sequence[tuple[GridCell, date]],
     now: datetime,
     *,
     archive_lag_days: int = 5,
     max_chunk_days: int = 365,
 ) -> list[tuple[BatchRequest, list[GridCell]]]:
-    """Plan a backfill: the request of each chunk (archive in chunks, the last days from the
-    forecast API) with the cells that need it, oldest first; those cells share batched calls."""
+    """Plan a backfill of each cell from its own first day: the request of each chunk
+    (archive in chunks, the last days from the forecast API) with the cells that need it,
+    oldest first; cells needing the same chunk share batched calls."""
     today = now.astimezone(UTC).date()
     groups: dict[tuple[str, date, date], list[GridCell]] = defaultdict(list)
-    for cell in cells:
+    for cell, since in cells_since:
         needs = cell_needs(session, cell, since, now, archive_lag_days)
         for chunk in backfill_plan(needs, today, archive_lag_days, max_chunk_days):
             groups[chunk].append(cell)
@@ -71,25 +72,33 @@ def backfill_groups(
 def backfill(
     session: Session,
     client: PressureClient,
-    cells: Sequence[GridCell],
-    since: date,
+    cells_since: Sequence[tuple[GridCell, date]],
     now: datetime,
     *,
     archive_lag_days: int = 5,
     batch_size: int = 50,
     max_chunk_days: int = 365,
 ) -> FetchSummary:
-    """Fill every cell's missing hours since ``since`` in the caller's transaction (hPa)."""
-    groups = backfill_groups(session, cells, since, now, archive_lag_days=archive_lag_days,
+    """Fill every cell's missing hours from its first day in the caller's transaction (hPa);
+    the cells of a failed chunk are skipped for the rest of the run (the next run retries)."""
+    groups = backfill_groups(session, cells_since, now, archive_lag_days=archive_lag_days,
                              max_chunk_days=max_chunk_days)
     total = FetchSummary()
     failed: set[int] = set()
+    skipped = 0
     for request, members in groups:
-        result = fetch_and_store(session, client, members, request, now, batch_size=batch_size)
+        todo = [c for c in members if c.id not in failed]
+        skipped += len(members) - len(todo)
+        if not todo:
+            continue
+        result = fetch_and_store(session, client, todo, request, now, batch_size=batch_size)
         total.rows_written += result.rows_written
         total.errors.extend(result.errors)
         if result.cells_failed:
-            failed.update(c.id for c in members)  # batch granularity: conservative
+            failed.update(c.id for c in todo)  # batch granularity: conservative
+    if skipped:
+        total.errors.append(f"skipped {skipped} later chunk request(s) of cells whose earlier "
+                            "chunk failed; the next run asks for them again")
     total.cells_failed = len(failed)
-    total.cells_done = len({c.id for c in cells} - failed)
+    total.cells_done = len({c.id for c, _ in cells_since} - failed)
     return total

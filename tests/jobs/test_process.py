@@ -63,12 +63,12 @@ def test_a_run_killed_mid_way_leaves_the_database_consistent_and_the_next_run_co
 ):
     now = datetime.now(UTC)
     with session_factory.begin() as session:
-        for i, (lat, lon) in enumerate(SITES):
-            patient = add_patient(session, f"k{i}@example.org", lat, lon)
         started = now - timedelta(days=12)  # backfill reaches back to 14 days ago
-        session.add(Attack(patient_id=patient.id, started_at=started, ended_at=None,
-                           kind="migraine", aura=False, medication="", notes="",
-                           source="import", created_at=now, updated_at=now))
+        for i, (lat, lon) in enumerate(SITES):  # in every cell: each cell plans its own
+            patient = add_patient(session, f"k{i}@example.org", lat, lon)
+            session.add(Attack(patient_id=patient.id, started_at=started, ended_at=None,
+                               kind="migraine", aura=False, medication="", notes="",
+                               source="import", created_at=now, updated_at=now))
     fake.delay = 0.15  # 6 cells x (archive + forecast) = 12 slow requests, one cell each
     run = processes.start("jobs", "run", "backfill")
     wait_for(lambda: count(session_factory, FetchLog, FetchLog.status == "ok") >= 3, timeout=20)

@@ -59,6 +59,8 @@ def escape_cell(value: Any) -> str:
 
 def unescape_cell(text: str) -> str:
     """Undo :func:`escape_cell` for a text cell (the guard at the start and after breaks)."""
+    if "'" not in text:
+        return text
     text = text[1:] if text.startswith("'") else text
     return _UNGUARD_AFTER_BREAK.sub(r"\1", text)
 

@@ -47,6 +47,7 @@ class WebSettings:
     remember_idle_days: int = 14
     share_code_attempts_per_account: int = 10
     share_code_attempts_per_address: int = 30
+    proxy_hops: int = 0
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "web.remember_idle_days": (1, 365),
     "web.share_code_attempts_per_account": (1, 10_000),
     "web.share_code_attempts_per_address": (1, 100_000),
+    "web.proxy_hops": (0, 10),
     "weather.grid_degrees": (0.01, 5.0),
     "weather.open_meteo.timeout_seconds": (0.1, 600),
     "weather.open_meteo.batch_size": (1, 1000),

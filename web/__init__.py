@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web.extensions import csrf, login_manager
 
@@ -45,6 +46,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["mw_session_factory"] = make_session_factory(engine)
     app.extensions["mw_writer_session_factory"] = make_writer_session_factory(engine)
 
+    if settings.web.proxy_hops:
+        hops = settings.web.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     csrf.init_app(app)
     login_manager.init_app(app)
 

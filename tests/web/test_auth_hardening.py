@@ -290,3 +290,19 @@ def test_share_code_attempts_are_limited_per_address(settings, engine, session_f
     statuses = [c.post("/patients/redeem", data={"code": "AAAAA-AAAAA"}).status_code
                 for c in (first, second, first, second)]
     assert statuses == [400, 400, 400, 429]
+
+
+def test_proxy_hops_make_the_forwarded_address_the_client(settings, engine):
+    """Behind one trusted proxy, share-code limits count the real client address."""
+    import dataclasses
+
+    from flask import request
+
+    from web import create_app
+
+    trusted = dataclasses.replace(settings, web=dataclasses.replace(settings.web, proxy_hops=1))
+    for cfg, expected in ((settings, "127.0.0.1"), (trusted, "203.0.113.9")):
+        app = create_app({"SETTINGS": cfg, "ENGINE": engine, "TESTING": True})
+        app.add_url_rule("/_addr", "addr", lambda: request.remote_addr or "")
+        answer = app.test_client().get("/_addr", headers={"X-Forwarded-For": "203.0.113.9"})
+        assert answer.get_data(as_text=True) == expected

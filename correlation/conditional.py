@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 from scipy import optimize
-from scipy.special import gammaln, logsumexp
+from scipy.special import gammaln
 
 from .stats import NULL_TESTED, TestedInterval, _check_counts, _exp
 
@@ -55,6 +55,13 @@ def support_table(
     return lo.astype(np.int64), size, lb
 
 
+def _logsumexp(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log(sum(exp(x))) along ``axis`` (numpy only: scipy's is slow on small arrays)."""
+    top = np.max(x, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(x - top), axis=axis))
+
+
 def log_pmf(lb: np.ndarray, psi: float | np.ndarray) -> np.ndarray:
     """Log-pmf over the support (offsets s = 0..S-1) at log odds ``psi`` (broadcasts) (A5).
 
@@ -63,13 +70,13 @@ def log_pmf(lb: np.ndarray, psi: float | np.ndarray) -> np.ndarray:
     s = np.arange(lb.shape[-1], dtype=np.float64)
     psi_arr = np.asarray(psi, dtype=np.float64)[..., None]
     lw = lb + psi_arr * s
-    return lw - logsumexp(lw, axis=-1, keepdims=True)
+    return lw - np.expand_dims(_logsumexp(lw), -1)
 
 
 def _tails(lb: np.ndarray, k: int, psi: float) -> tuple[float, float]:
     """log P(X <= k) and log P(X >= k) (k an offset into the support)."""
     lp = log_pmf(lb, psi)
-    return float(logsumexp(lp[: k + 1])), float(logsumexp(lp[k:]))
+    return float(_logsumexp(lp[: k + 1])), float(_logsumexp(lp[k:]))
 
 
 def _mean(lb: np.ndarray, psi: float) -> float:

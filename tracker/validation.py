@@ -6,6 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from tracker.errors import ValidationError
+from weather.bounds import EARLIEST_DAY, LATEST_DAY
 
 
 def check_timezone(name: str, field: str = "timezone") -> ZoneInfo:
@@ -84,9 +85,10 @@ def is_row_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
-#: The earliest and latest calendar day the diary accepts (a typo guard; reports span these).
-MIN_DAY = date(1900, 1, 1)
-MAX_DAY = date(2100, 12, 31)
+#: The earliest and latest calendar day the diary accepts: the archive's first day to 2100
+#: (one declaration, :mod:`weather.bounds`, shared with pressure readings).
+MIN_DAY = EARLIEST_DAY
+MAX_DAY = LATEST_DAY
 
 
 def _years_regex(first: int, last: int) -> str:

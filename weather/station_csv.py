@@ -32,12 +32,14 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from os import PathLike
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
+
+from weather.bounds import EARLIEST_DAY, LATEST_DAY
 
 #: Accepted units (lower-case) -> hPa per unit.
 UNIT_TO_HPA: dict[str, float] = {
@@ -59,8 +61,6 @@ PLACEMENT_WINDOW_SECONDS = 30 * 60
 #: The earliest and latest calendar day of a reading (the date as written, in its own
 #: offset or local time); the same as the diary's ``tracker.validation.MIN_DAY``/``MAX_DAY``
 #: (a test checks that they agree; weather may not import tracker).
-EARLIEST_DAY = date(1900, 1, 1)
-LATEST_DAY = date(2100, 12, 31)
 #: Errors listed in the exception message (all are kept in ``errors``).
 MAX_ERRORS_IN_MESSAGE = 50
 

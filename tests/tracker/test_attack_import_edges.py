@@ -154,7 +154,7 @@ def test_a_local_time_that_happens_twice_asks_for_the_offset():
 def test_years_outside_the_diary_are_line_numbered_errors(value):
     errors = _errors(HEADER + f"{value},,migraine,x\n")
     assert len(errors) == 1 and errors[0].startswith("line 2: started_at:")
-    assert "outside 1900-01-01..2100-12-31" in errors[0]
+    assert "outside 1940-01-01..2100-12-31" in errors[0]
 
 
 @pytest.mark.parametrize(

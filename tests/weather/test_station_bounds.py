@@ -12,7 +12,7 @@ HEADER = "observed_at,surface_pressure_hpa\n"
 
 
 @pytest.mark.parametrize("value", [
-    "0001-01-01T00:00", "0001-01-01T00:00+05:00", "1899-12-31T23:00",
+    "0001-01-01T00:00", "0001-01-01T00:00+05:00", "1899-12-31T23:00", "1939-12-31T23:00",
     "2101-01-01T00:00", "9999-12-31T23:00", "9999-12-31T23:00-05:00",
 ])
 @pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Tokyo"])
@@ -21,13 +21,13 @@ def test_years_outside_the_bounds_are_line_numbered_errors(value, zone):
     with pytest.raises(StationCSVError) as info:
         parse_station_csv(text, default_timezone=zone)
     assert info.value.errors == [
-        f"line 3: observed_at: {value!r} is outside 1900-01-01..2100-12-31"]
+        f"line 3: observed_at: {value!r} is outside 1940-01-01..2100-12-31"]
 
 
 def test_the_bounds_themselves_are_accepted():
-    text = HEADER + "1900-01-01T00:00,1000\n2100-12-31T23:00,1001\n"
+    text = HEADER + "1940-01-01T00:00,1000\n2100-12-31T23:00,1001\n"
     series = parse_station_csv(text)
-    assert series.datetimes_utc == [datetime(1900, 1, 1, tzinfo=UTC),
+    assert series.datetimes_utc == [datetime(1940, 1, 1, tzinfo=UTC),
                                     datetime(2100, 12, 31, 23, tzinfo=UTC)]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.main import State, pass_state, write_output
+from cli.context import State, iana_timezone, pass_state, write_output
 
 FORMATS = click.Choice(["json", "text", "csv"])
 
@@ -47,7 +47,8 @@ def _method_config(path: str | None):
               help="Attack CSV (DESIGN format).")
 @click.option("--pressure", "pressure_file", required=True, type=click.Path(exists=True),
               help="Hourly pressure CSV: observed_at (UTC), surface_pressure_hpa[, msl_hpa].")
-@click.option("--timezone", required=True, help="IANA timezone of the patient's local days.")
+@click.option("--timezone", required=True, callback=iana_timezone,
+              help="IANA timezone of the patient's local days.")
 @click.option("--course-start", required=True, type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--course-end", required=True, type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--tracking-start", type=click.DateTime(["%Y-%m-%d"]), default=None,

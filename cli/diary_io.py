@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.main import State, pass_state, write_output
+from cli.context import State, pass_state, write_output
 
 
 @click.group("import")

@@ -1,7 +1,8 @@
 """``migraine-weather scheduler`` and ``migraine-weather jobs list|run``.
 
-Nothing from ``jobs`` is imported at module level: the CLI loads it inside each command, so
-``analyze`` stays free of database drivers and ``scheduler`` free of Flask.
+Only :mod:`jobs.names` (plain strings) is imported at module level; the rest of ``jobs`` is
+loaded inside each command, so ``analyze`` stays free of database drivers and ``scheduler``
+free of Flask.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from datetime import UTC, datetime
 
 import click
 
-from cli.main import State, pass_state
+from cli.context import State, pass_state
+from jobs.names import JOB_NAMES
 
-#: The job names (kept here so that building the CLI imports nothing from ``jobs``).
-JOB_NAMES = ("pull-recent", "backfill", "refresh-reports")
 #: Exit code of a scheduler that found another one running against the same database.
 LOCKED_EXIT_CODE = 3
 

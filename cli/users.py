@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli.main import State, pass_state
+from cli.context import State, pass_state
 
 
 @click.group()

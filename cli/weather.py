@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.main import State, pass_state, write_output
+from cli.context import State, iana_timezone, pass_state, write_output
 
 DATE = click.DateTime(["%Y-%m-%d"])
 
@@ -115,7 +115,7 @@ def gaps(state: State, since) -> None:
 @click.option("--lon", type=float, required=True, help="Longitude of the barometer (deg E).")
 @click.option("--unit", type=click.Choice(["hPa", "inHg", "mmHg", "kPa"]), default=None,
               help="Unit of a 'pressure' column when the file has no 'unit' column.")
-@click.option("--timezone", default="UTC", show_default=True,
+@click.option("--timezone", default="UTC", show_default=True, callback=iana_timezone,
               help="Timezone of times written without an offset.")
 @pass_state
 def import_readings(state: State, file: str, lat: float, lon: float, unit, timezone) -> None:

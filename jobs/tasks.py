@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from jobs.context import JobContext, current
 from jobs.models import JobRun
+from jobs.names import BACKFILL, JOB_NAMES, PULL_RECENT, REFRESH_REPORTS
 from jobs.owners import FOREIGN_RUN_STALE_AFTER, run_is_live, this_host
 from tracker.cells import cells_in_use, cells_needed_since
 from tracker.models import User
@@ -51,11 +52,6 @@ from weather.store import (
     store_batch,
 )
 
-PULL_RECENT = "pull-recent"
-BACKFILL = "backfill"
-REFRESH_REPORTS = "refresh-reports"
-#: The jobs, in the order a fresh scheduler first runs them.
-JOB_NAMES = (PULL_RECENT, BACKFILL, REFRESH_REPORTS)
 #: Longest error text stored in a run's row.
 MAX_ERROR_CHARS = 4000
 

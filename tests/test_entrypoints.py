@@ -31,10 +31,37 @@ def test_light_commands_load_no_flask_nor_database(args):
     assert _loaded(args, ["flask", "sqlalchemy", "psycopg", "alembic"]) == []
 
 
-def test_the_cli_knows_the_same_job_names_as_the_scheduler():
-    """cli/jobs.py keeps its own copy so that building the CLI imports nothing from jobs."""
-    import cli.main  # noqa: F401  (registers the commands; cli.jobs imports it)
-    from cli.jobs import JOB_NAMES as CLI_NAMES
-    from jobs.tasks import JOB_NAMES
+@pytest.mark.parametrize(
+    "module", ["cli.context", "cli.main", "cli.analysis", "cli.db", "cli.diary_io", "cli.jobs",
+               "cli.serve", "cli.users", "cli.weather"])
+def test_every_command_module_imports_on_its_own(module):
+    """No import loop: each module imports in a fresh interpreter (issue 11, item 5)."""
+    done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
 
-    assert CLI_NAMES == JOB_NAMES
+
+def test_the_cli_offers_the_schedulers_job_names():
+    """One declaration: jobs.names, read by the scheduler and the CLI."""
+    from cli.jobs import JOB_NAMES as CLI_NAMES
+    from jobs import names, tasks
+
+    assert CLI_NAMES is names.JOB_NAMES is tasks.JOB_NAMES
+
+
+@pytest.mark.parametrize("command", [
+    ["analyze", "--attacks", "{f}", "--pressure", "{f}", "--course-start", "2026-01-01",
+     "--course-end", "2026-01-14"],
+    ["weather", "import", "{f}", "--lat", "1", "--lon", "1"],
+])
+def test_file_commands_refuse_a_timezone_that_is_not_an_iana_place(command, tmp_path):
+    from click.testing import CliRunner
+
+    from cli.main import main
+
+    file = tmp_path / "empty.csv"
+    file.write_text("x\n", encoding="utf-8")
+    args = [a.format(f=file) for a in command] + ["--timezone", "localtime"]
+    result = CliRunner().invoke(main, args, env={"MIGRAINE_WEATHER_CONFIG": ""})
+    assert result.exit_code == 2, result.output
+    assert "unknown timezone 'localtime'" in result.output

@@ -38,9 +38,9 @@ from sqlalchemy.orm import Session
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from migrations.metadata import create_all  # noqa: E402
-from tracker.accounts import create_user  # noqa: E402
-from tracker.attacks_csv import COLUMNS, CSVImportError, import_attacks  # noqa: E402
+from tracker.accounts.users import create_user
 from tracker.database import make_engine  # noqa: E402
+from tracker.diary.attacks_csv import COLUMNS, CSVImportError, import_attacks
 from tracker.models import Attack, User  # noqa: E402
 
 RUNS = 3
@@ -118,8 +118,8 @@ def _refused(session: Session, patient: User) -> None:
 
 def _per_row(session: Session, patient: User) -> None:
     """The import before the bulk path: a query and a flush per row."""
-    from tracker.attacks_csv import parse_attacks_csv
-    from tracker.diary import check_overlap, record_attack
+    from tracker.diary.attacks import check_overlap, record_attack
+    from tracker.diary.attacks_csv import parse_attacks_csv
 
     parsed = parse_attacks_csv(_csv(PER_ROW), ZONE)
     for _, data in parsed:

@@ -21,11 +21,13 @@ import numpy as np
 
 from correlation.simulate import simulate_patient
 from migrations.runner import upgrade
-from tracker.accounts import create_user
+from tracker.accounts.users import create_user
 from tracker.database import make_engine, make_session_factory
-from tracker.diary import AttackInput, record_attack, record_course
+from tracker.diary.attack_input import AttackInput
+from tracker.diary.attacks import record_attack
+from tracker.diary.courses import record_course
+from tracker.diary.profile import add_location_period
 from tracker.models import CareLink
-from tracker.profile import add_location_period
 from tracker.settings import Settings
 from weather.grid import get_or_create_cell
 from weather.store import upsert_observations
@@ -105,7 +107,7 @@ def main() -> None:
     login(patient, "p7@bench.example")
     dashboard = timed(patient, "/dashboard")
     with make_session_factory(engine)() as s:
-        from tracker.accounts import require_user
+        from tracker.accounts.users import require_user
 
         own_id = require_user(s, "p7@bench.example").id
     report = timed(patient, f"/patients/{own_id}/report")

@@ -67,7 +67,7 @@ def analyze(attacks_file, pressure_file, timezone, course_start, course_end, tra
     """Analyse one patient from CSV files (no database) and print the report."""
     from correlation import analyze as run
     from tracker.errors import TrackerError
-    from tracker.report_files import series_from_files
+    from tracker.reports.files import series_from_files
 
     config = _method_config(method_config)
     try:
@@ -97,8 +97,8 @@ def analyze(attacks_file, pressure_file, timezone, course_start, course_end, tra
 @pass_state
 def report(state: State, patient: str, days: bool, fmt: str, output: str | None) -> None:
     """Compute a patient's report from the database (their latest treatment course)."""
-    from tracker.accounts import require_user
-    from tracker.report import patient_report
+    from tracker.accounts.users import require_user
+    from tracker.reports.series import patient_report
 
     settings = state.settings
     with state.transaction() as session:
@@ -118,8 +118,8 @@ def report(state: State, patient: str, days: bool, fmt: str, output: str | None)
 def cohort(state: State, clinician: str, output: str | None) -> None:
     """Summarise a clinician's patients: per-patient rows, medians, responders, Wilcoxon tests
     and the pooled sensitivity ratio (JSON)."""
-    from tracker.accounts import require_user
-    from tracker.cohort import clinician_cohort
+    from tracker.accounts.users import require_user
+    from tracker.reports.cohort import clinician_cohort
 
     settings = state.settings
     with state.transaction() as session:

@@ -74,8 +74,8 @@ def iana_timezone(_ctx: click.Context, param: click.Parameter, value: str | None
     """Click callback: accept only IANA place names (or UTC), as the diary does."""
     if value is None:
         return None
+    from tracker.diary.validation import check_timezone
     from tracker.errors import ValidationError
-    from tracker.validation import check_timezone
 
     try:
         check_timezone(value)

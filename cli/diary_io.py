@@ -24,8 +24,8 @@ def import_attacks_cmd(state: State, file: str, patient: str) -> None:
     The file is UTF-8 (with or without a byte-order mark), or UTF-16/UTF-32 with a
     byte-order mark; the output says which was read.
     """
-    from tracker.accounts import require_user
-    from tracker.attacks_csv import decode_attacks_file, import_attacks
+    from tracker.accounts.users import require_user
+    from tracker.diary.attacks_csv import decode_attacks_file, import_attacks
     from tracker.errors import TrackerError
 
     try:
@@ -49,9 +49,9 @@ def export() -> None:
 @pass_state
 def export_attacks_cmd(state: State, patient: str, output: str | None) -> None:
     """Export a patient's attacks in the import format."""
-    from tracker.accounts import require_user
-    from tracker.attacks_csv import export_attacks_csv
-    from tracker.diary import list_attacks
+    from tracker.accounts.users import require_user
+    from tracker.diary.attacks import list_attacks
+    from tracker.diary.attacks_csv import export_attacks_csv
 
     with state.transaction() as session:
         user = require_user(session, patient)

@@ -23,7 +23,7 @@ def users() -> None:
 @pass_state
 def create(state: State, email, password, role, name, timezone, lat, lon) -> None:
     """Create a user (patients get a profile and, with --lat/--lon, a home location)."""
-    from tracker.accounts import create_user
+    from tracker.accounts.users import create_user
 
     with state.transaction() as session:
         user = create_user(
@@ -40,7 +40,7 @@ def create(state: State, email, password, role, name, timezone, lat, lon) -> Non
 def reset_password(state: State, email: str, password: str) -> None:
     """Set a new password for a user, lift any login lock, revoke the user's API tokens and
     log out every session (admin use; the user's audit log records it)."""
-    from tracker.accounts import require_user, set_password
+    from tracker.accounts.users import require_user, set_password
 
     with state.transaction() as session:
         user = require_user(session, email)

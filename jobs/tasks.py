@@ -42,7 +42,7 @@ from jobs.names import BACKFILL, JOB_NAMES, PULL_RECENT, REFRESH_REPORTS
 from jobs.owners import FOREIGN_RUN_STALE_AFTER, run_is_live, this_host
 from tracker.cells import cells_in_use, cells_needed_since
 from tracker.models import User
-from tracker.snapshots import patients_with_reports, refresh_snapshot
+from tracker.reports.snapshots import patients_with_reports, refresh_snapshot
 from weather.backfill import backfill_groups
 from weather.models import GridCell
 from weather.store import (

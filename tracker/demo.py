@@ -10,11 +10,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from correlation.simulate import DEMO_PATIENTS
-from tracker.accounts import create_user
+from tracker.accounts.users import create_user
 from tracker.clock import utcnow
-from tracker.diary import AttackInput, record_attack, record_course
+from tracker.diary.attack_input import AttackInput
+from tracker.diary.attacks import record_attack
+from tracker.diary.courses import record_course
+from tracker.diary.profile import add_location_period, local_today
 from tracker.models import CareLink, User
-from tracker.profile import add_location_period, local_today
 from weather.grid import get_or_create_cell
 from weather.models import PressureObservation
 from weather.store import upsert_observations

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from tracker.attack_input import ATTACK_KINDS
+from tracker.diary.attack_input import ATTACK_KINDS
 from weather.sqltypes import NAMING_CONVENTION, UTCDateTime
 
 ROLES = ("patient", "clinician", "admin")

@@ -13,7 +13,7 @@ Conversion to hPa: 1 inHg = 33.8639 hPa, 1 mmHg = 1.333224 hPa, 1 kPa = 10 hPa.
 Timestamps are ISO 8601; a time without an offset is local time in ``default_timezone``
 (an ambiguous time at the end of summer time is read as the first occurrence; a time that
 does not exist because the clocks went forward is an error). Dates must lie within
-:data:`EARLIEST_DAY`..:data:`LATEST_DAY` (the diary's bounds, ``tracker.validation``), so a
+:data:`EARLIEST_DAY`..:data:`LATEST_DAY` (the diary's bounds, ``tracker.diary.validation``), so a
 typo such as year 1 or 9999 is reported instead of stored.
 
 Placement on the hourly grid: for each UTC hour, the reading nearest to the hour within 30

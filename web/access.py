@@ -34,8 +34,8 @@ def role_required(*roles: str) -> Callable:
 def viewable_patient(patient_id: int):
     """The patient if the person asking may read their diary (themself or a linked clinician),
     else None; a record of someone else looks the same as a missing one."""
+    from tracker.accounts.sharing import require_view
     from tracker.errors import NotFoundError
-    from tracker.sharing import require_view
     from web.db import db_session
 
     try:

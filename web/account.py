@@ -16,7 +16,7 @@ bp = Blueprint("account", __name__)
 
 def _remembered() -> bool:
     """Whether this browser's session was started with "keep me logged in"."""
-    from tracker.sessions import find_session
+    from tracker.accounts.sessions import find_session
 
     row = find_session(db_session(), current_user.get_id())
     return bool(row and row.remember)
@@ -29,7 +29,7 @@ def password() -> ResponseReturnValue:
 
     This browser stays logged in, with a new session.
     """
-    from tracker.accounts import change_password
+    from tracker.accounts.users import change_password
     from tracker.errors import TrackerError
 
     form = ChangePasswordForm()
@@ -59,7 +59,7 @@ def password() -> ResponseReturnValue:
 @login_required
 def logout_everywhere() -> ResponseReturnValue:
     """End every session of the account, this browser's included (API tokens stay)."""
-    from tracker.sessions import end_all
+    from tracker.accounts.sessions import end_all
 
     session = db_session()
     end_all(session, me())
@@ -71,7 +71,7 @@ def logout_everywhere() -> ResponseReturnValue:
 
 def _tokens_page(raw: str | None = None, form: TokenForm | None = None,
                  status: int = 200) -> ResponseReturnValue:
-    from tracker.tokens import list_tokens
+    from tracker.accounts.tokens import list_tokens
 
     return render_template("tokens.html", tokens=list_tokens(db_session(), me()), raw=raw,
                            form=form or TokenForm(formdata=None), action=ActionForm()), status
@@ -81,8 +81,8 @@ def _tokens_page(raw: str | None = None, form: TokenForm | None = None,
 @login_required
 def tokens() -> ResponseReturnValue:
     """List personal access tokens for the API and create one (shown once)."""
+    from tracker.accounts.tokens import create_token
     from tracker.errors import TrackerError
-    from tracker.tokens import create_token
 
     form = TokenForm()
     if form.validate_on_submit():
@@ -104,8 +104,8 @@ def tokens() -> ResponseReturnValue:
 @login_required
 def revoke(token_id: int) -> ResponseReturnValue:
     """Revoke a personal access token; it stops working at once."""
+    from tracker.accounts.tokens import revoke_token
     from tracker.errors import NotFoundError
-    from tracker.tokens import revoke_token
 
     session = db_session()
     try:

@@ -58,7 +58,7 @@ def safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     """Show the login form and log a user in."""
-    from tracker.accounts import authenticate
+    from tracker.accounts.users import authenticate
     from tracker.errors import AuthenticationError
 
     form = LoginForm()
@@ -85,7 +85,7 @@ def logout() -> ResponseReturnValue:
 
     A POST with the CSRF token, so a link elsewhere cannot log you out.
     """
-    from tracker.sessions import end_session
+    from tracker.accounts.sessions import end_session
 
     if current_user.is_authenticated:
         session = db_session()
@@ -104,7 +104,7 @@ def register() -> ResponseReturnValue:
     login page with the same message), so the form cannot be used to find out who has an
     account; the new user then logs in.
     """
-    from tracker.accounts import register_patient
+    from tracker.accounts.users import register_patient
     from tracker.errors import TrackerError
 
     form = RegisterForm()

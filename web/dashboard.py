@@ -86,7 +86,7 @@ def vega_bundle(digest: str) -> ResponseReturnValue:
 def _patient_view(patient) -> PatientView:
     """Compute the patient's report with its charts (pressure in the patient's unit)."""
     from correlation import analyze
-    from tracker.report import patient_series
+    from tracker.reports.series import patient_series
     from web import charts
 
     session = db_session()
@@ -200,9 +200,9 @@ def sort_rows(rows: list[dict[str, Any]], key: str, descending: bool) -> list[di
 
 def clinician_rows(sort: str = "name", descending: bool = False) -> list[dict[str, Any]]:
     """The logged-in clinician's patients with their numbers (each view audit-logged)."""
-    from tracker.audit import record_access
-    from tracker.sharing import patients_of_clinician
-    from tracker.snapshots import current_summaries
+    from tracker.accounts.audit import record_access
+    from tracker.accounts.sharing import patients_of_clinician
+    from tracker.reports.snapshots import current_summaries
 
     session = db_session()
     s = settings()
@@ -230,7 +230,7 @@ def patient_dashboard() -> ResponseReturnValue:
 @role_required("clinician", "patient")
 def patient_report_page(patient_id: int) -> ResponseReturnValue:
     """One patient's full report: charts, the statistics table, findings and caveats."""
-    from tracker.audit import record_access
+    from tracker.accounts.audit import record_access
 
     patient = _viewable(patient_id)
     session = db_session()
@@ -245,8 +245,8 @@ def patient_report_page(patient_id: int) -> ResponseReturnValue:
 @role_required("clinician", "patient")
 def export_csv(patient_id: int, kind: str) -> ResponseReturnValue:
     """CSV exports: ``attacks``, ``daily``, ``pressure`` or ``summary`` (audit-logged)."""
-    from tracker.audit import record_access
-    from tracker.exports import EXPORT_KINDS, patient_export
+    from tracker.accounts.audit import record_access
+    from tracker.reports.exports import EXPORT_KINDS, patient_export
 
     if kind not in EXPORT_KINDS:
         abort(404)
@@ -273,7 +273,7 @@ def csv_response(body: str, filename: str) -> Response:
 @role_required("clinician")
 def cohort() -> ResponseReturnValue:
     """The clinician's patients together: medians, responders, tests, forest plot."""
-    from tracker.cohort import clinician_cohort
+    from tracker.reports.cohort import clinician_cohort
     from web import charts
 
     session = db_session()

@@ -40,7 +40,7 @@ def _local(value: datetime | None) -> datetime | None:
 
 
 def _attack_input(form: AttackForm):
-    from tracker.diary import AttackInput
+    from tracker.diary.attack_input import AttackInput
 
     return AttackInput(
         started_at=_aware(form.started_at.data),
@@ -107,7 +107,7 @@ def _submit(form, save: Callable[[], object], done: Callable[[], str] | str,
 def attacks() -> ResponseReturnValue:
     """List the patient's attacks and log a new one (the start defaults to now)."""
     from tracker.clock import utcnow
-    from tracker.diary import list_attacks, record_attack
+    from tracker.diary.attacks import list_attacks, record_attack
 
     session = db_session()
     patient = me()
@@ -132,7 +132,7 @@ def attacks() -> ResponseReturnValue:
 @role_required("patient")
 def edit(attack_id: int) -> ResponseReturnValue:
     """Change one of the patient's attacks."""
-    from tracker.diary import get_attack, update_attack
+    from tracker.diary.attacks import get_attack, update_attack
     from tracker.errors import NotFoundError
 
     session = db_session()
@@ -165,7 +165,7 @@ def edit(attack_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def end(attack_id: int) -> ResponseReturnValue:
     """End an ongoing attack now."""
-    from tracker.diary import end_attack
+    from tracker.diary.attacks import end_attack
     from tracker.errors import NotFoundError, TrackerError
 
     session = db_session()
@@ -186,7 +186,7 @@ def end(attack_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def delete(attack_id: int) -> ResponseReturnValue:
     """Delete one of the patient's attacks."""
-    from tracker.diary import delete_attack
+    from tracker.diary.attacks import delete_attack
 
     return _delete(delete_attack, attack_id, "attack", "diary.attacks")
 
@@ -209,8 +209,8 @@ def _delete(remove, record_id: int, what: str, back: str) -> ResponseReturnValue
 @role_required("patient")
 def checkins() -> ResponseReturnValue:
     """Mark a day without headache in one tap (today by default) and list the check-ins."""
-    from tracker.diary import list_checkins, record_checkin
-    from tracker.profile import local_today
+    from tracker.diary.checkins import list_checkins, record_checkin
+    from tracker.diary.profile import local_today
 
     session = db_session()
     patient = me()
@@ -238,7 +238,7 @@ def checkins() -> ResponseReturnValue:
 @role_required("patient")
 def checkin_delete(checkin_id: int) -> ResponseReturnValue:
     """Delete a check-in entered by mistake."""
-    from tracker.diary import delete_checkin
+    from tracker.diary.checkins import delete_checkin
 
     return _delete(delete_checkin, checkin_id, "check-in", "diary.checkins")
 
@@ -247,7 +247,7 @@ def checkin_delete(checkin_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def courses() -> ResponseReturnValue:
     """List the patient's treatment courses and add one."""
-    from tracker.diary import list_courses, record_course
+    from tracker.diary.courses import list_courses, record_course
 
     session = db_session()
     form = CourseForm()
@@ -266,7 +266,7 @@ def courses() -> ResponseReturnValue:
 @role_required("patient")
 def course_edit(course_id: int) -> ResponseReturnValue:
     """Change the dates or details of a treatment course."""
-    from tracker.diary import get_course, update_course
+    from tracker.diary.courses import get_course, update_course
     from tracker.errors import NotFoundError
 
     session = db_session()
@@ -289,7 +289,7 @@ def course_edit(course_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def course_delete(course_id: int) -> ResponseReturnValue:
     """Delete a treatment course."""
-    from tracker.diary import delete_course
+    from tracker.diary.courses import delete_course
 
     return _delete(delete_course, course_id, "treatment course", "diary.courses")
 
@@ -298,7 +298,7 @@ def course_delete(course_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def locations() -> ResponseReturnValue:
     """List where the patient was (the first period is home) and add a period."""
-    from tracker.profile import add_location_period, list_location_periods, local_today
+    from tracker.diary.profile import add_location_period, list_location_periods, local_today
 
     session = db_session()
     patient = me()
@@ -326,7 +326,7 @@ def locations() -> ResponseReturnValue:
 @role_required("patient")
 def location_delete(period_id: int) -> ResponseReturnValue:
     """Delete a location period."""
-    from tracker.profile import delete_location_period
+    from tracker.diary.profile import delete_location_period
 
     return _delete(delete_location_period, period_id, "location", "diary.locations")
 
@@ -335,7 +335,7 @@ def location_delete(period_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def settings_page() -> ResponseReturnValue:
     """The patient's timezone and preferred pressure unit."""
-    from tracker.profile import set_pressure_unit, set_timezone
+    from tracker.diary.profile import set_pressure_unit, set_timezone
 
     session = db_session()
     profile = me().profile

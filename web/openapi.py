@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from tracker.attack_input import FUTURE_TOLERANCE
-from tracker.validation import DAY_REGEX, MAX_DAY, MIN_DAY, timezone_names
+from tracker.diary.attack_input import FUTURE_TOLERANCE
+from tracker.diary.validation import DAY_REGEX, MAX_DAY, MIN_DAY, timezone_names
 
 bp = Blueprint("openapi", __name__)
 
@@ -36,7 +36,7 @@ DATE = {"type": "string", "format": "date", "example": "2026-03-01"}
 DATETIME = {"type": "string", "format": "date-time", "example": "2026-03-01T07:30:00+01:00"}
 SCALE = {"type": "integer", "minimum": 0, "maximum": 10}
 
-# Request values: the day bounds of tracker.validation as a pattern, so that every date a
+# Request values: the day bounds of tracker.diary.validation as a pattern, so that every date a
 # client can build from the document is one the API accepts (responses keep DATE/DATETIME).
 _BOUNDS = f"between {MIN_DAY.isoformat()} and {MAX_DAY.isoformat()}"
 DATE_IN = {**DATE, "pattern": f"^{DAY_REGEX}$", "description": f"A date {_BOUNDS}."}

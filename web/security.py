@@ -24,7 +24,7 @@ class CurrentUser(UserMixin):
     """The logged-in account as Flask-Login sees it; ``user`` is the tracker User.
 
     Its id (kept in the session cookie and the remember cookie) is the raw token of a
-    server-side session row (tracker.sessions), never the user's id.
+    server-side session row (tracker.accounts.sessions), never the user's id.
     """
 
     def __init__(self, user, token: str) -> None:
@@ -48,7 +48,7 @@ def _idle_limits() -> dict[str, timedelta]:
 @login_manager.user_loader
 def _load_user(token: str) -> CurrentUser | None:
     """Accept only the token of a live session row; note its use now and then."""
-    from tracker.sessions import check_session, needs_touch
+    from tracker.accounts.sessions import check_session, needs_touch
 
     found = check_session(db_session(), token, **_idle_limits())
     if found is None:
@@ -61,7 +61,7 @@ def _load_user(token: str) -> CurrentUser | None:
 
 def _touch(session_id: int) -> None:
     """Write ``last_seen_at``: in the request's writer session, or (GET) a short one of its own."""
-    from tracker.sessions import touch
+    from tracker.accounts.sessions import touch
 
     if request.method not in SAFE_METHODS:
         touch(db_session(), session_id)  # committed with the request's change (or not at all)
@@ -73,7 +73,7 @@ def _touch(session_id: int) -> None:
 
 def start_session(user, *, remember: bool = False) -> None:
     """Log ``user`` in with a new server-side session (the caller's session is committed)."""
-    from tracker.sessions import create_session
+    from tracker.accounts.sessions import create_session
 
     session = db_session()
     raw, _ = create_session(session, user, remember=remember,

@@ -28,7 +28,7 @@ ACTIONS = {
 
 
 def _sharing_page(code: str | None = None, status: int = 200) -> ResponseReturnValue:
-    from tracker.sharing import links_of_patient, pending_codes
+    from tracker.accounts.sharing import links_of_patient, pending_codes
 
     session = db_session()
     return render_template(
@@ -50,7 +50,7 @@ def sharing() -> ResponseReturnValue:
 @role_required("patient")
 def create_code() -> ResponseReturnValue:
     """Create a single-use share code and show it once (it is never stored in clear)."""
-    from tracker.sharing import create_invitation
+    from tracker.accounts.sharing import create_invitation
 
     form = ActionForm()
     if not form.validate_on_submit():
@@ -65,8 +65,8 @@ def create_code() -> ResponseReturnValue:
 @role_required("patient")
 def revoke(link_id: int) -> ResponseReturnValue:
     """End one clinician's access to the diary."""
+    from tracker.accounts.sharing import revoke_link
     from tracker.errors import NotFoundError
-    from tracker.sharing import revoke_link
 
     session = db_session()
     try:
@@ -83,8 +83,8 @@ def revoke(link_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def revoke_code(code_id: int) -> ResponseReturnValue:
     """Revoke an unused share code, so nobody can redeem it any more."""
+    from tracker.accounts.sharing import revoke_code as revoke
     from tracker.errors import NotFoundError
-    from tracker.sharing import revoke_code as revoke
 
     session = db_session()
     try:
@@ -100,7 +100,7 @@ def revoke_code(code_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def audit() -> ResponseReturnValue:
     """The patient's audit log: who viewed or exported their data, and sharing changes."""
-    from tracker.audit import events_for_patient
+    from tracker.accounts.audit import events_for_patient
     from tracker.models import User
 
     session = db_session()
@@ -126,7 +126,7 @@ def patients() -> ResponseReturnValue:
 
 def _count_attempt(session) -> None:
     """Count a share-code attempt of this clinician and address (kept even if it fails)."""
-    from tracker.sharing import count_redeem_attempt
+    from tracker.accounts.sharing import count_redeem_attempt
 
     web = settings().web
     try:
@@ -141,9 +141,9 @@ def _count_attempt(session) -> None:
 @role_required("clinician")
 def redeem() -> ResponseReturnValue:
     """Redeem a patient's share code; the patient then appears on the list."""
+    from tracker.accounts.sharing import redeem_invitation
+    from tracker.accounts.throttle import ThrottledError
     from tracker.errors import TrackerError
-    from tracker.sharing import redeem_invitation
-    from tracker.throttle import ThrottledError
 
     form = RedeemForm()
     status = 200
@@ -169,9 +169,11 @@ def redeem() -> ResponseReturnValue:
 @role_required("clinician")
 def patient(patient_id: int) -> ResponseReturnValue:
     """A linked patient's diary, read-only (the view is written to the patient's audit log)."""
-    from tracker.audit import record_access
-    from tracker.diary import list_attacks, list_checkins, list_courses
-    from tracker.profile import list_location_periods
+    from tracker.accounts.audit import record_access
+    from tracker.diary.attacks import list_attacks
+    from tracker.diary.checkins import list_checkins
+    from tracker.diary.courses import list_courses
+    from tracker.diary.profile import list_location_periods
 
     session = db_session()
     person = viewable_patient(patient_id)
@@ -192,9 +194,9 @@ def patient(patient_id: int) -> ResponseReturnValue:
 @role_required("clinician", "patient")
 def export(patient_id: int) -> ResponseReturnValue:
     """Export a patient's attacks as CSV (the patient's own, or a linked patient's; audited)."""
-    from tracker.attacks_csv import export_attacks_csv
-    from tracker.audit import record_access
-    from tracker.diary import list_attacks
+    from tracker.accounts.audit import record_access
+    from tracker.diary.attacks import list_attacks
+    from tracker.diary.attacks_csv import export_attacks_csv
 
     session = db_session()
     person = viewable_patient(patient_id)

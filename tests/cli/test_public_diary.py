@@ -54,9 +54,9 @@ def read_diary() -> list[dict]:
 
 
 def test_public_diary_end_to_end(runner, tmp_path, session_factory):
-    from tracker.accounts import require_user
-    from tracker.diary import record_course
-    from tracker.profile import add_location_period
+    from tracker.accounts.users import require_user
+    from tracker.diary.courses import record_course
+    from tracker.diary.profile import add_location_period
 
     rows = read_diary()
     assert len(rows) == 536

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from jobs.tasks import run_job
 from tests.jobs.conftest import SITES, add_patient, day_start
 from tracker.models import Attack, ReportSnapshot, TreatmentCourse, User
-from tracker.snapshots import config_dict, get_fresh_snapshot, refresh_snapshot
+from tracker.reports.snapshots import config_dict, get_fresh_snapshot, refresh_snapshot
 from tracker.status import operator_status
 from weather.grid import get_or_create_cell
 from weather.store import upsert_observations

@@ -6,15 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tracker.accounts import (
+from tracker.accounts.users import (
     authenticate,
     change_password,
     create_user,
     get_user_by_email,
     set_password,
 )
+from tracker.diary.profile import list_location_periods
 from tracker.errors import AuthenticationError, ConflictError, ValidationError
-from tracker.profile import list_location_periods
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 

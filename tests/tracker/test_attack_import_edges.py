@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from tracker.accounts import create_user
-from tracker.attacks_csv import CSVImportError, import_attacks, parse_attacks_csv
-from tracker.diary import AttackInput, check_overlap, record_attack
+from tracker.accounts.users import create_user
+from tracker.diary.attack_input import AttackInput
+from tracker.diary.attacks import check_overlap, record_attack
+from tracker.diary.attacks_csv import CSVImportError, import_attacks, parse_attacks_csv
 from tracker.errors import ConflictError
 from tracker.models import Attack, PatientProfile
 

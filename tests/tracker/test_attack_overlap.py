@@ -1,5 +1,5 @@
 """The in-memory overlap check agrees with the diary's rule on every arrangement (no database:
-the rule is written out from tracker.diary.check_overlap's query)."""
+the rule is written out from tracker.diary.attacks.check_overlap's query)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.attack_overlap import Span, SpanIndex, overlaps_within, span
+from tracker.diary.attack_overlap import Span, SpanIndex, overlaps_within, span
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.attacks_csv import COLUMNS, export_attacks_csv, parse_attacks_csv
 from tracker.csvfmt import escape_cell, unescape_cell, write_csv
+from tracker.diary.attacks_csv import COLUMNS, export_attacks_csv, parse_attacks_csv
 from tracker.models import Attack
 
 FORMULA_START = ("=", "+", "-", "@", "\t")

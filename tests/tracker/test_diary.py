@@ -7,27 +7,25 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from tracker.accounts import create_user
-from tracker.diary import (
-    AttackInput,
+from tracker.accounts.users import create_user
+from tracker.diary.attack_input import AttackInput
+from tracker.diary.attacks import (
     delete_attack,
     end_attack,
     list_attacks,
-    list_checkins,
-    list_courses,
     record_attack,
-    record_checkin,
-    record_course,
     update_attack,
 )
-from tracker.errors import ConflictError, NotFoundError, ValidationError
-from tracker.models import Attack
-from tracker.profile import (
+from tracker.diary.checkins import list_checkins, record_checkin
+from tracker.diary.courses import list_courses, record_course
+from tracker.diary.profile import (
     add_location_period,
     list_location_periods,
     set_pressure_unit,
     set_timezone,
 )
+from tracker.errors import ConflictError, NotFoundError, ValidationError
+from tracker.models import Attack
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -171,7 +169,7 @@ def test_naive_datetime_never_reaches_the_database(session, patient):
 
 
 def test_deleting_the_last_checkin_leaves_checkin_mode(session, patient):
-    from tracker.diary import delete_checkin
+    from tracker.diary.checkins import delete_checkin
 
     first = record_checkin(session, patient, date(2026, 4, 28), now=NOW)
     second = record_checkin(session, patient, date(2026, 4, 29), now=NOW)

@@ -3,7 +3,7 @@
 Every thread waits at a barrier, then writes for the same patient at the same moment. The
 rules that are checked before an insert (no two attacks of a patient overlap, one check-in a
 day, one location period a day) must hold on SQLite (writer sessions, ``BEGIN IMMEDIATE``)
-and on PostgreSQL (the per-patient advisory lock of ``tracker.locks``).
+and on PostgreSQL (the per-patient advisory lock of ``tracker.diary.locks``).
 """
 
 from __future__ import annotations
@@ -15,18 +15,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tracker.accounts import create_user
+from tracker.accounts.users import create_user
 from tracker.database import make_writer_session_factory
-from tracker.diary import (
-    AttackInput,
-    end_attack,
-    record_attack,
-    record_checkin,
-    update_attack,
-)
+from tracker.diary.attack_input import AttackInput
+from tracker.diary.attacks import end_attack, record_attack, update_attack
+from tracker.diary.checkins import record_checkin
+from tracker.diary.profile import add_location_period
 from tracker.errors import ConflictError
 from tracker.models import Attack, CheckIn, LocationPeriod, User
-from tracker.profile import add_location_period
 
 THREADS = 6
 START = datetime(2026, 1, 2, 9, tzinfo=UTC)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from argon2 import PasswordHasher
 
-from tracker import accounts
-from tracker.accounts import authenticate, create_user
+from tracker.accounts import users as accounts
+from tracker.accounts.users import authenticate, create_user
 from tracker.database import make_writer_session_factory
 from tracker.errors import AuthenticationError
 

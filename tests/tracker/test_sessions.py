@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tracker.accounts import change_password, create_user, set_password
-from tracker.audit import events_for_patient
-from tracker.sessions import (
+from tracker.accounts.audit import events_for_patient
+from tracker.accounts.sessions import (
     check_session,
     create_session,
     end_all,
@@ -14,7 +13,8 @@ from tracker.sessions import (
     needs_touch,
     touch,
 )
-from tracker.tokens import authenticate_token, create_token
+from tracker.accounts.tokens import authenticate_token, create_token
+from tracker.accounts.users import change_password, create_user, set_password
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 LIMITS = {"idle": timedelta(hours=12), "remember_idle": timedelta(days=14)}

@@ -6,10 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tracker.accounts import create_user
-from tracker.audit import events_for_patient, record_access
-from tracker.errors import NotFoundError, PermissionDeniedError, ValidationError
-from tracker.sharing import (
+from tracker.accounts.audit import events_for_patient, record_access
+from tracker.accounts.sharing import (
     can_view,
     create_invitation,
     links_of_patient,
@@ -18,6 +16,8 @@ from tracker.sharing import (
     require_view,
     revoke_link,
 )
+from tracker.accounts.users import create_user
+from tracker.errors import NotFoundError, PermissionDeniedError, ValidationError
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 

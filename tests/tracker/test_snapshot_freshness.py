@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from correlation import MethodConfig
-from tracker.accounts import create_user
-from tracker.diary import AttackInput, delete_attack, record_attack, record_course
+from tracker.accounts.users import create_user
+from tracker.diary.attack_input import AttackInput
+from tracker.diary.attacks import delete_attack, record_attack
+from tracker.diary.courses import record_course
 from tracker.models import ReportSnapshot
-from tracker.snapshots import current_summaries
+from tracker.reports.snapshots import current_summaries
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
 CONFIG = MethodConfig()

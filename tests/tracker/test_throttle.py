@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tracker.accounts.throttle import ThrottledError, check_attempts, count_attempt, window_start
 from tracker.database import make_writer_session_factory
-from tracker.throttle import ThrottledError, check_attempts, count_attempt, window_start
 
 NOW = datetime(2026, 3, 1, 12, 34, tzinfo=UTC)
 

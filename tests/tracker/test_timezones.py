@@ -12,10 +12,10 @@ from datetime import date
 import pytest
 
 from tests.web.conftest import bearer, login, make_world
-from tracker.accounts import create_user
+from tracker.accounts.users import create_user
+from tracker.diary.profile import add_location_period, set_timezone
+from tracker.diary.validation import check_timezone, timezone_names
 from tracker.errors import ValidationError
-from tracker.profile import add_location_period, set_timezone
-from tracker.validation import check_timezone, timezone_names
 
 NOT_PLACES = ("localtime", "posixrules", "Factory", "posix/Europe/Oslo", "right/UTC",
               "Europe/../UTC", "", "europe/oslo")

@@ -32,7 +32,7 @@ def test_the_bounds_themselves_are_accepted():
 
 
 def test_the_weather_bounds_agree_with_the_diary():
-    from tracker.validation import MAX_DAY, MIN_DAY
+    from tracker.diary.validation import MAX_DAY, MIN_DAY
     from weather.station_csv import EARLIEST_DAY, LATEST_DAY
 
     assert (EARLIEST_DAY, LATEST_DAY) == (MIN_DAY, MAX_DAY)

@@ -7,11 +7,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tracker.accounts import create_user
-from tracker.diary import AttackInput, record_attack, record_checkin, record_course
-from tracker.profile import list_location_periods
-from tracker.sharing import create_invitation, redeem_invitation
-from tracker.tokens import create_token
+from tracker.accounts.sharing import create_invitation, redeem_invitation
+from tracker.accounts.tokens import create_token
+from tracker.accounts.users import create_user
+from tracker.diary.attack_input import AttackInput
+from tracker.diary.attacks import record_attack
+from tracker.diary.checkins import record_checkin
+from tracker.diary.courses import record_course
+from tracker.diary.profile import list_location_periods
 
 SECRET_A = "secret-note-of-patient-a"
 SECRET_B = "secret-note-of-patient-b"

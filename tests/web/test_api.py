@@ -11,8 +11,8 @@ def _api(app, session_factory, who=("a",)):
 
 
 def test_tokens_are_stored_hashed_and_record_their_use(app, session_factory):
+    from tracker.accounts.tokens import hash_token
     from tracker.models import ApiToken
-    from tracker.tokens import hash_token
 
     world, client = _api(app, session_factory)
     raw = world.tokens["a"]

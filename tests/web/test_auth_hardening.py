@@ -10,7 +10,8 @@ import pytest
 
 from tests.tracker.test_login_lockout import CountingHasher
 from tests.web.conftest import PASSWORD, bearer, login, make_world
-from tracker import accounts, clock
+from tracker import clock
+from tracker.accounts import users as accounts
 
 
 def _client(app, email: str, **extra):

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from tracker.accounts import create_user
-from tracker.diary import AttackInput, record_attack
+from tracker.accounts.users import create_user
+from tracker.diary.attack_input import AttackInput
+from tracker.diary.attacks import record_attack
 
 
 @pytest.fixture

@@ -18,11 +18,13 @@ from tests.tracker.test_csv_hardening import (
     records_universal,
 )
 from tests.web.conftest import bearer, login, make_world
-from tracker.attacks_csv import parse_attacks_csv
 from tracker.csvfmt import unescape_cell
-from tracker.diary import AttackInput, record_attack, update_course
-from tracker.exports import DAY_KEYS, SUMMARY_COLUMNS, summary_rows
+from tracker.diary.attack_input import AttackInput
+from tracker.diary.attacks import record_attack
+from tracker.diary.attacks_csv import parse_attacks_csv
+from tracker.diary.courses import update_course
 from tracker.models import User
+from tracker.reports.exports import DAY_KEYS, SUMMARY_COLUMNS, summary_rows
 from weather.grid import get_or_create_cell
 from weather.store import upsert_observations
 

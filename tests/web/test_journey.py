@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.web.conftest import PASSWORD, login
-from tracker.accounts import create_user
+from tracker.accounts.users import create_user
 
 
 def _code(page: str) -> str:

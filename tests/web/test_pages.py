@@ -99,7 +99,7 @@ def test_locations_and_settings(app, session_factory):
 
 
 def test_share_codes_expire_and_work_once(app, session_factory):
-    from tracker.sharing import create_invitation
+    from tracker.accounts.sharing import create_invitation
 
     world = make_world(session_factory, ("a", "unlinked"))
     with session_factory.begin() as s:

@@ -42,7 +42,7 @@ def api_user():
 @bp.before_request
 def _authenticate() -> None:
     """Accept only ``Authorization: Bearer <token>``; a browser session cookie is ignored."""
-    from tracker.tokens import authenticate_token
+    from tracker.accounts.tokens import authenticate_token
 
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():

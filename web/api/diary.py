@@ -80,8 +80,8 @@ def _apply_attack(data: dict[str, Any], base: Any) -> Any:
 @role("patient")
 def attacks_list() -> ResponseReturnValue:
     """List the patient's attacks that start on local days ``from``..``to`` (inclusive)."""
-    from tracker.diary import list_attacks
-    from tracker.validation import check_day
+    from tracker.diary.attacks import list_attacks
+    from tracker.diary.validation import check_day
 
     zone = _zone()
     first, last = query_day("from"), query_day("to")
@@ -98,7 +98,8 @@ def attacks_list() -> ResponseReturnValue:
 @role("patient")
 def attacks_create() -> ResponseReturnValue:
     """Log an attack (validated by the same code as the pages)."""
-    from tracker.diary import AttackInput, record_attack
+    from tracker.diary.attack_input import AttackInput
+    from tracker.diary.attacks import record_attack
 
     data = body(ATTACK_FIELDS, required=("started_at",))
     attack_input = _apply_attack(data, AttackInput(started_at=parse_instant(
@@ -113,7 +114,7 @@ def attacks_create() -> ResponseReturnValue:
 @role("patient")
 def attacks_read(attack_id: int) -> ResponseReturnValue:
     """Return one of the patient's attacks."""
-    from tracker.diary import get_attack
+    from tracker.diary.attacks import get_attack
 
     return ok(attack_json(get_attack(db_session(), api_user(), attack_id), _zone()))
 
@@ -124,7 +125,8 @@ def attacks_update(attack_id: int) -> ResponseReturnValue:
     """Replace (PUT: omitted fields take their defaults) or change (PATCH) an attack."""
     from flask import request
 
-    from tracker.diary import AttackInput, attack_input, get_attack, update_attack
+    from tracker.diary.attack_input import AttackInput
+    from tracker.diary.attacks import attack_input, get_attack, update_attack
 
     session = db_session()
     attack = get_attack(session, api_user(), attack_id)
@@ -143,7 +145,7 @@ def attacks_update(attack_id: int) -> ResponseReturnValue:
 @role("patient")
 def attacks_delete(attack_id: int) -> ResponseReturnValue:
     """Delete one of the patient's attacks."""
-    from tracker.diary import delete_attack
+    from tracker.diary.attacks import delete_attack
 
     session = db_session()
     delete_attack(session, api_user(), attack_id)
@@ -161,7 +163,7 @@ def checkin_json(checkin: Any) -> dict[str, Any]:
 @role("patient")
 def checkins_list() -> ResponseReturnValue:
     """List the patient's check-ins, oldest first."""
-    from tracker.diary import list_checkins
+    from tracker.diary.checkins import list_checkins
 
     return ok({"items": [checkin_json(c) for c in list_checkins(db_session(), api_user())]})
 
@@ -170,8 +172,8 @@ def checkins_list() -> ResponseReturnValue:
 @role("patient")
 def checkins_create() -> ResponseReturnValue:
     """Record (or replace) the check-in of a local day; today when ``day`` is omitted."""
-    from tracker.diary import record_checkin
-    from tracker.profile import local_today
+    from tracker.diary.checkins import record_checkin
+    from tracker.diary.profile import local_today
 
     data = body(CHECKIN_FIELDS)
     patient = api_user()
@@ -189,7 +191,7 @@ def checkins_create() -> ResponseReturnValue:
 @role("patient")
 def checkins_delete(checkin_id: int) -> ResponseReturnValue:
     """Delete a check-in."""
-    from tracker.diary import delete_checkin
+    from tracker.diary.checkins import delete_checkin
 
     session = db_session()
     delete_checkin(session, api_user(), checkin_id)
@@ -221,7 +223,7 @@ def _course_args() -> dict[str, Any]:
 @role("patient")
 def courses_list() -> ResponseReturnValue:
     """List the patient's treatment courses, earliest first."""
-    from tracker.diary import list_courses
+    from tracker.diary.courses import list_courses
 
     return ok({"items": [course_json(c) for c in list_courses(db_session(), api_user())]})
 
@@ -230,7 +232,7 @@ def courses_list() -> ResponseReturnValue:
 @role("patient")
 def courses_create() -> ResponseReturnValue:
     """Add a treatment course (PRT by default)."""
-    from tracker.diary import record_course
+    from tracker.diary.courses import record_course
 
     args = _course_args()
     session = db_session()
@@ -243,7 +245,7 @@ def courses_create() -> ResponseReturnValue:
 @role("patient")
 def courses_read(course_id: int) -> ResponseReturnValue:
     """Return one treatment course."""
-    from tracker.diary import get_course
+    from tracker.diary.courses import get_course
 
     return ok(course_json(get_course(db_session(), api_user(), course_id)))
 
@@ -252,7 +254,7 @@ def courses_read(course_id: int) -> ResponseReturnValue:
 @role("patient")
 def courses_update(course_id: int) -> ResponseReturnValue:
     """Replace a treatment course (omitted fields take their defaults)."""
-    from tracker.diary import get_course, update_course
+    from tracker.diary.courses import get_course, update_course
 
     session = db_session()
     get_course(session, api_user(), course_id)
@@ -265,7 +267,7 @@ def courses_update(course_id: int) -> ResponseReturnValue:
 @role("patient")
 def courses_delete(course_id: int) -> ResponseReturnValue:
     """Delete a treatment course."""
-    from tracker.diary import delete_course
+    from tracker.diary.courses import delete_course
 
     session = db_session()
     delete_course(session, api_user(), course_id)
@@ -284,7 +286,7 @@ def location_json(period: Any) -> dict[str, Any]:
 @role("patient")
 def locations_list() -> ResponseReturnValue:
     """List the patient's location periods, oldest first (the first is home)."""
-    from tracker.profile import list_location_periods
+    from tracker.diary.profile import list_location_periods
 
     items = list_location_periods(db_session(), api_user())
     return ok({"items": [location_json(p) for p in items]})
@@ -294,7 +296,7 @@ def locations_list() -> ResponseReturnValue:
 @role("patient")
 def locations_create() -> ResponseReturnValue:
     """Record where the patient is from ``starts_on`` on (replaces a period of the same day)."""
-    from tracker.profile import add_location_period
+    from tracker.diary.profile import add_location_period
 
     data = body(LOCATION_FIELDS, required=("starts_on", "latitude", "longitude", "timezone"))
     session = db_session()
@@ -314,7 +316,7 @@ def locations_create() -> ResponseReturnValue:
 @role("patient")
 def locations_delete(period_id: int) -> ResponseReturnValue:
     """Delete a location period."""
-    from tracker.profile import delete_location_period
+    from tracker.diary.profile import delete_location_period
 
     session = db_session()
     delete_location_period(session, api_user(), period_id)

@@ -35,7 +35,7 @@ def me() -> ResponseReturnValue:
 @role("patient")
 def sharing_codes_list() -> ResponseReturnValue:
     """List the patient's unused share codes (the codes themselves are never shown again)."""
-    from tracker.sharing import pending_codes
+    from tracker.accounts.sharing import pending_codes
 
     return ok({"items": [
         {"id": c.id, "created_at": c.created_at.isoformat(),
@@ -48,7 +48,7 @@ def sharing_codes_list() -> ResponseReturnValue:
 @role("patient")
 def sharing_codes_revoke(code_id: int) -> ResponseReturnValue:
     """Revoke an unused share code."""
-    from tracker.sharing import revoke_code
+    from tracker.accounts.sharing import revoke_code
 
     session = db_session()
     revoke_code(session, api_user(), code_id)
@@ -60,9 +60,9 @@ def sharing_codes_revoke(code_id: int) -> ResponseReturnValue:
 @role("clinician")
 def sharing_redeem() -> ResponseReturnValue:
     """Redeem a patient's share code (attempts are limited per account and address)."""
+    from tracker.accounts.sharing import count_redeem_attempt, redeem_invitation
+    from tracker.accounts.throttle import ThrottledError
     from tracker.models import User
-    from tracker.sharing import count_redeem_attempt, redeem_invitation
-    from tracker.throttle import ThrottledError
 
     code = parse_str(body(("code",), ("code",))["code"], "code")
     session = db_session()
@@ -85,7 +85,7 @@ def sharing_redeem() -> ResponseReturnValue:
 @role("clinician")
 def patients() -> ResponseReturnValue:
     """List the patients who share their diary with the clinician."""
-    from tracker.sharing import patients_of_clinician
+    from tracker.accounts.sharing import patients_of_clinician
 
     return ok({"items": [
         {"id": p.id, "email": p.email, "name": p.name or ""}
@@ -97,9 +97,9 @@ def patients() -> ResponseReturnValue:
 @role("patient", "clinician")
 def report(patient_id: int) -> ResponseReturnValue:
     """The patient's report (schema migraine-weather/report/v1); ``?days=true`` adds the days."""
-    from tracker.audit import record_access
-    from tracker.report import patient_report
-    from tracker.sharing import require_view
+    from tracker.accounts.audit import record_access
+    from tracker.accounts.sharing import require_view
+    from tracker.reports.series import patient_report
 
     include_days = query_flag("days")
     session = db_session()
@@ -119,9 +119,9 @@ def report(patient_id: int) -> ResponseReturnValue:
 @role("patient", "clinician")
 def export(patient_id: int, kind: str) -> ResponseReturnValue:
     """A CSV export of the patient's data: attacks, daily, pressure or summary (audited)."""
-    from tracker.audit import record_access
-    from tracker.exports import EXPORT_KINDS, patient_export
-    from tracker.sharing import require_view
+    from tracker.accounts.audit import record_access
+    from tracker.accounts.sharing import require_view
+    from tracker.reports.exports import EXPORT_KINDS, patient_export
     from web.dashboard import csv_response
 
     if kind not in EXPORT_KINDS:

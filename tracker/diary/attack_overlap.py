@@ -1,6 +1,6 @@
 """Overlaps among many attacks, checked in memory after one sort (O(n log n)).
 
-The rule is :func:`tracker.diary.check_overlap`'s: two attacks clash when they start at the
+The rule is :func:`tracker.diary.attacks.check_overlap`'s: two attacks clash when they start at the
 same instant, or when their intervals ``[start, end)`` overlap; an attack without an end is
 the instant ``[start, start]``. So a point clashes with an interval that contains it (the
 interval's start included, its end excluded), and two points clash only when they are equal.

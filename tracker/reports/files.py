@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 
 from correlation import Attack, Course, MethodConfig, PatientSeries
-from tracker.attacks_csv import CSVImportError, LineError, parse_attacks_csv
+from tracker.diary.attacks_csv import CSVImportError, LineError, parse_attacks_csv
+from tracker.diary.validation import check_timezone
 from tracker.errors import ValidationError
-from tracker.validation import check_timezone
 from weather.station_csv import StationCSVError, parse_station_csv
 
 HOUR = 3600

@@ -10,12 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from tracker.attack_input import ATTACK_FIELDS, AttackInput, validate_attack
-from tracker.attack_overlap import SpanIndex, overlaps_within, span
 from tracker.clock import utcnow
 from tracker.csvfmt import NotTextError, decode_text, unescape_cell, write_csv
+from tracker.diary.attack_input import ATTACK_FIELDS, AttackInput, validate_attack
+from tracker.diary.attack_overlap import SpanIndex, overlaps_within, span
+from tracker.diary.validation import check_day
 from tracker.errors import TrackerError
-from tracker.validation import check_day
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -279,9 +279,9 @@ def import_attacks(
     checked against the stored attacks in memory (one sort), and the rows go in as bulk
     inserts; the profile's ``diary_changed_at`` is stamped as a flush would.
     """
-    from tracker.locks import lock_patient_diary
+    from tracker.diary.locks import lock_patient_diary
+    from tracker.diary.profile import require_patient
     from tracker.models import Attack
-    from tracker.profile import require_patient
 
     profile = require_patient(patient)
     now = now or utcnow()

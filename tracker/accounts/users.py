@@ -11,9 +11,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
+from tracker.diary.validation import check_latitude, check_longitude, check_text, check_timezone
 from tracker.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
 from tracker.models import ROLES, PatientProfile, User
-from tracker.validation import check_latitude, check_longitude, check_text, check_timezone
 
 MIN_PASSWORD_LENGTH = 8
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -83,7 +83,7 @@ def create_user(
     now: datetime | None = None,
 ) -> User:
     """Create a user; a patient also gets a profile and, given lat/lon, a home location."""
-    from tracker.profile import add_location_period, local_today
+    from tracker.diary.profile import add_location_period, local_today
 
     now = now or utcnow()
     email = normalise_email(email)
@@ -113,7 +113,7 @@ def create_user(
     )
     session.add(user)
     if role == "patient":
-        from tracker.profile import check_unit
+        from tracker.diary.profile import check_unit
 
         user.profile = PatientProfile(
             timezone=tz_name, pressure_unit=check_unit(pressure_unit), checkins_in_use=False
@@ -229,9 +229,9 @@ def set_password(
     ``actor`` is who did it (the user themself, or None for an operator's reset); the
     audit log records the change and what it revoked.
     """
-    from tracker.audit import record_password_change
-    from tracker.sessions import end_all
-    from tracker.tokens import revoke_all_tokens
+    from tracker.accounts.audit import record_password_change
+    from tracker.accounts.sessions import end_all
+    from tracker.accounts.tokens import revoke_all_tokens
 
     now = now or utcnow()
     user.password_hash = hash_password(new)

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from tracker.audit import record_event
+from tracker.accounts.audit import record_event
+from tracker.accounts.tokens import hash_token
 from tracker.clock import utcnow
+from tracker.diary.profile import require_patient
+from tracker.diary.validation import is_row_id
 from tracker.errors import NotFoundError, PermissionDeniedError, ValidationError
 from tracker.models import CareLink, ShareInvitation, User
-from tracker.profile import require_patient
-from tracker.tokens import hash_token
-from tracker.validation import is_row_id
 
 #: Letters that cannot be mistaken for each other when read aloud or typed from paper.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -54,7 +54,7 @@ def count_redeem_attempt(
 
     Commit right after (before redeeming), so a failed attempt still counts.
     """
-    from tracker.throttle import check_attempts
+    from tracker.accounts.throttle import check_attempts
 
     check_attempts(session, (
         ("share_code_account", str(clinician.id), per_account),

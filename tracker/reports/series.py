@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 from correlation import Attack as MethodAttack
 from correlation import Course, MethodConfig, PatientSeries, Report, analyze
 from tracker.clock import utcnow
-from tracker.diary import list_attacks, list_checkins, list_courses
+from tracker.diary.attacks import list_attacks
+from tracker.diary.checkins import list_checkins
+from tracker.diary.courses import list_courses
+from tracker.diary.profile import list_location_periods, require_patient
 from tracker.models import Attack, CheckIn, LocationPeriod, TreatmentCourse, User
-from tracker.profile import list_location_periods, require_patient
 from weather.grid import cell_key, find_cell_id
 from weather.store import load_series
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from correlation import MethodConfig
 from tracker.cells import patient_cell_ids
+from tracker.diary.profile import require_patient
 from tracker.models import (
     Attack,
     CheckIn,
@@ -39,8 +40,7 @@ from tracker.models import (
     TreatmentCourse,
     User,
 )
-from tracker.profile import require_patient
-from tracker.report import local_midnight_utc, patient_report, tracking_start
+from tracker.reports.series import local_midnight_utc, patient_report, tracking_start
 from weather.models import PressureObservation
 
 #: Bump when the fingerprint's inputs or the stored report's shape change.

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from correlation import MethodConfig
 from correlation.days import DAY_KEYS
-from tracker.attacks_csv import export_attacks_csv
 from tracker.csvfmt import write_csv
-from tracker.diary import list_attacks
+from tracker.diary.attacks import list_attacks
+from tracker.diary.attacks_csv import export_attacks_csv
+from tracker.diary.profile import list_location_periods, require_patient
 from tracker.models import User
-from tracker.profile import list_location_periods, require_patient
-from tracker.report import cell_spans, local_midnight_utc, patient_report
+from tracker.reports.series import cell_spans, local_midnight_utc, patient_report
 from weather.store import iter_export_rows
 
 #: What can be exported for a patient (each a CSV).

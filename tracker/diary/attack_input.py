@@ -6,8 +6,8 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from tracker.clock import utcnow
+from tracker.diary.validation import check_aware, check_scale, check_text
 from tracker.errors import ValidationError
-from tracker.validation import check_aware, check_scale, check_text
 
 ATTACK_KINDS = ("migraine", "headache")
 

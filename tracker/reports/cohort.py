@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from correlation import CohortSummary, MethodConfig
 from correlation.cohort import CohortRow, summarise_rows
-from tracker.audit import record_access
+from tracker.accounts.audit import record_access
+from tracker.accounts.sharing import patients_of_clinician
 from tracker.clock import utcnow
 from tracker.models import User
-from tracker.sharing import patients_of_clinician
-from tracker.snapshots import current_summaries
+from tracker.reports.snapshots import current_summaries
 
 
 def clinician_cohort(

@@ -8,10 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
-from tracker.errors import NotFoundError, ValidationError
-from tracker.locks import lock_patient_diary
-from tracker.models import PRESSURE_UNITS, LocationPeriod, PatientProfile, User
-from tracker.validation import (
+from tracker.diary.locks import lock_patient_diary
+from tracker.diary.validation import (
     check_day,
     check_latitude,
     check_longitude,
@@ -19,6 +17,8 @@ from tracker.validation import (
     check_timezone,
     is_row_id,
 )
+from tracker.errors import NotFoundError, ValidationError
+from tracker.models import PRESSURE_UNITS, LocationPeriod, PatientProfile, User
 
 
 def local_today(timezone: str, now: datetime | None = None) -> date:

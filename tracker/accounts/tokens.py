@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
+from tracker.diary.validation import check_text, is_row_id
 from tracker.errors import NotFoundError, ValidationError
 from tracker.models import ApiToken, User
-from tracker.validation import check_text, is_row_id
 
 #: Every token starts with this, so a leaked one is easy to recognise (and to scan for).
 TOKEN_PREFIX = "mwt_"

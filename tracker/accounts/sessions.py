@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tracker import clock
+from tracker.accounts.tokens import hash_token
 from tracker.models import User, UserSession
-from tracker.tokens import hash_token
 
 #: Every session token starts with this (API tokens start with ``mwt_``).
 SESSION_PREFIX = "mws_"

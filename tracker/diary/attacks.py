@@ -1,0 +1,142 @@
+"""Attacks: record, edit, end, delete and list them; no two of a patient overlap."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from tracker.clock import utcnow
+from tracker.diary.attack_input import ATTACK_FIELDS, AttackInput, validate_attack
+from tracker.diary.locks import lock_patient_diary
+from tracker.diary.profile import require_patient
+from tracker.diary.validation import is_row_id
+from tracker.errors import ConflictError, NotFoundError, ValidationError
+from tracker.models import ATTACK_SOURCES, Attack, User
+
+
+def check_overlap(
+    session: Session, patient: User, data: AttackInput, exclude_id: int | None
+) -> None:
+    """Raise ConflictError if the attack overlaps another of the patient's attacks.
+
+    The caller holds :func:`tracker.locks.lock_patient_diary` for the patient, so that no
+    other transaction can add an overlapping attack between this check and the insert.
+    """
+    start = data.started_at
+    end = data.ended_at or data.started_at
+    other_end = Attack.ended_at
+    stmt = select(Attack).where(
+        Attack.patient_id == patient.id,
+        or_(
+            Attack.started_at == start,
+            and_(
+                Attack.started_at < end,
+                or_(
+                    and_(other_end.is_not(None), other_end > start),
+                    and_(other_end.is_(None), Attack.started_at > start),
+                ),
+            ),
+        ),
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Attack.id != exclude_id)
+    clash = session.scalars(stmt.limit(1)).first()
+    if clash is not None:
+        when = clash.started_at.isoformat(timespec="minutes")
+        raise ConflictError(f"it overlaps the attack that started {when}", "started_at")
+
+
+def record_attack(
+    session: Session,
+    patient: User,
+    data: AttackInput,
+    *,
+    source: str = "web",
+    now: datetime | None = None,
+) -> Attack:
+    """Validate and store a new attack for ``patient``."""
+    require_patient(patient)
+    now = now or utcnow()
+    validate_attack(data, now)
+    if source not in ATTACK_SOURCES:
+        raise ValidationError(f"{source!r} is not a known source", "source")
+    lock_patient_diary(session, patient.id)
+    check_overlap(session, patient, data, None)
+    attack = Attack(patient_id=patient.id, source=source, created_at=now, updated_at=now)
+    _assign(attack, data)
+    session.add(attack)
+    session.flush()
+    return attack
+
+
+def _assign(attack: Attack, data: AttackInput) -> None:
+    for name in ATTACK_FIELDS:
+        setattr(attack, name, getattr(data, name))
+    attack.medication = (data.medication or "").strip()
+    attack.notes = data.notes or ""
+
+
+def attack_input(attack: Attack) -> AttackInput:
+    """Return the editable fields of a stored attack."""
+    return AttackInput(**{name: getattr(attack, name) for name in ATTACK_FIELDS})
+
+
+def get_attack(session: Session, patient: User, attack_id: int) -> Attack:
+    """Return one of the patient's attacks, or raise NotFoundError."""
+    attack = session.get(Attack, attack_id) if is_row_id(attack_id) else None
+    if attack is None or attack.patient_id != patient.id:
+        raise NotFoundError(f"no attack {attack_id}", "id")
+    return attack
+
+
+def update_attack(
+    session: Session, patient: User, attack_id: int, data: AttackInput, now: datetime | None = None
+) -> Attack:
+    """Replace the fields of one of the patient's attacks after validating them."""
+    now = now or utcnow()
+    lock_patient_diary(session, patient.id)
+    attack = get_attack(session, patient, attack_id)
+    validate_attack(data, now)
+    check_overlap(session, patient, data, attack.id)
+    _assign(attack, data)
+    attack.updated_at = now
+    session.flush()
+    return attack
+
+
+def end_attack(
+    session: Session, patient: User, attack_id: int, ended_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Attack:
+    """Set the end of an ongoing attack (default: now)."""
+    now = now or utcnow()
+    lock_patient_diary(session, patient.id)
+    attack = get_attack(session, patient, attack_id)
+    data = attack_input(attack)
+    data.ended_at = ended_at or now
+    return update_attack(session, patient, attack_id, data, now)
+
+
+def delete_attack(session: Session, patient: User, attack_id: int) -> None:
+    """Delete one of the patient's attacks."""
+    session.delete(get_attack(session, patient, attack_id))
+    session.flush()
+
+
+def list_attacks(
+    session: Session,
+    patient: User,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[Attack]:
+    """Return the patient's attacks starting in [start, end), oldest first."""
+    stmt = select(Attack).where(Attack.patient_id == patient.id)
+    if start is not None:
+        stmt = stmt.where(Attack.started_at >= start)
+    if end is not None:
+        stmt = stmt.where(Attack.started_at < end)
+    return list(session.scalars(stmt.order_by(Attack.started_at, Attack.id)))
+

@@ -1,0 +1,1 @@
+"""Reports: a patient's series and report, stored snapshots, the cohort, exports, file inputs."""

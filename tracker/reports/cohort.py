@@ -8,11 +8,8 @@ from sqlalchemy.orm import Session
 
 from correlation import CohortSummary, MethodConfig
 from correlation.cohort import CohortRow, summarise_rows
-from tracker.accounts.audit import record_access
-from tracker.accounts.sharing import patients_of_clinician
-from tracker.clock import utcnow
 from tracker.models import User
-from tracker.reports.snapshots import current_summaries
+from tracker.reports.access import clinician_summaries
 
 
 def clinician_cohort(
@@ -25,13 +22,11 @@ def clinician_cohort(
 ) -> CohortSummary:
     """Summarise the linked patients who have a report (DESIGN method 11), from the stored
     summaries (computed now where stale); each patient's view is audit-logged."""
-    patients = patients_of_clinician(session, clinician)
-    summaries = current_summaries(session, patients, config, grid_degrees, now or utcnow())
-    rows = []
-    for patient in patients:
-        record_access(session, clinician, patient, "view_report", "cohort")
-        summary = summaries[patient.id]
-        if summary is not None:
-            rows.append(CohortRow.from_dict(summary, patient.name or patient.email,
-                                            config.confidence))
+    rows = [
+        CohortRow.from_dict(summary, patient.name or patient.email, config.confidence)
+        for patient, summary in clinician_summaries(
+            session, clinician, config=config, grid_degrees=grid_degrees, detail="cohort",
+            now=now)
+        if summary is not None
+    ]
     return summarise_rows(rows, config.confidence)

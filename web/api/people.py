@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask.typing import ResponseReturnValue
 
+from tracker.reports.access import NO_COURSE, export_csv, view_report
 from web.api.core import (
     ApiError,
     api_user,
@@ -17,6 +18,7 @@ from web.api.core import (
     role,
 )
 from web.db import db_session, settings
+from web.downloads import csv_download
 
 
 @bp.get("/me")
@@ -97,46 +99,27 @@ def patients() -> ResponseReturnValue:
 @role("patient", "clinician")
 def report(patient_id: int) -> ResponseReturnValue:
     """The patient's report (schema migraine-weather/report/v1); ``?days=true`` adds the days."""
-    from tracker.accounts.audit import record_access
-    from tracker.accounts.sharing import require_view
-    from tracker.reports.series import patient_report
-
     include_days = query_flag("days")
     session = db_session()
-    viewer = api_user()
-    patient = require_view(session, viewer, patient_id)
     config = settings()
-    result = patient_report(session, patient, config=config.analysis,
-                            grid_degrees=config.weather.grid_degrees)
-    record_access(session, viewer, patient, "view_report", "api")
-    session.commit()
-    if result is None:
-        raise ApiError(404, "no treatment course is recorded for this patient yet", None)
-    return ok(result.to_dict(include_days=include_days))
+    view = view_report(session, api_user(), patient_id, config=config.analysis,
+                       grid_degrees=config.weather.grid_degrees, detail="api")
+    session.commit()  # the view is logged even when there is no report yet
+    if view.report is None:
+        raise ApiError(404, NO_COURSE, None)
+    return ok(view.report.to_dict(include_days=include_days))
 
 
 @bp.get("/patients/<id:patient_id>/export/<kind>")
 @role("patient", "clinician")
 def export(patient_id: int, kind: str) -> ResponseReturnValue:
     """A CSV export of the patient's data: attacks, daily, pressure or summary (audited)."""
-    from tracker.accounts.audit import record_access
-    from tracker.accounts.sharing import require_view
-    from tracker.reports.exports import EXPORT_KINDS, patient_export
-    from web.dashboard import csv_response
-
-    if kind not in EXPORT_KINDS:
-        raise ApiError(404, f"unknown export {kind!r}; one of {', '.join(EXPORT_KINDS)}", "kind")
     session = db_session()
-    viewer = api_user()
-    patient = require_view(session, viewer, patient_id)
     config = settings()
-    body = patient_export(session, patient, kind, config=config.analysis,
-                          grid_degrees=config.weather.grid_degrees)
-    if body is None:
-        raise ApiError(404, "no treatment course is recorded for this patient yet", None)
-    record_access(session, viewer, patient, f"export_{kind}", "api")
+    export_file = export_csv(session, api_user(), patient_id, kind, config=config.analysis,
+                             grid_degrees=config.weather.grid_degrees, detail="api")
     session.commit()
-    return csv_response(body, f"migraine-weather-{kind}-{patient.id}.csv")
+    return csv_download(export_file)
 
 
 @bp.get("/admin/status")

@@ -14,27 +14,38 @@ from typing import TYPE_CHECKING
 
 from .config import MethodConfig
 from .inputs import PatientSeries
-from .stats import Interval, TestedInterval
+from .wording import (
+    format_days,
+    format_interval,
+    format_p_value,
+    format_ratio,
+    is_wide,
+    upper_bound_below_one,
+)
 
 if TYPE_CHECKING:
     from .report import Comparison, PeriodStats
 
-#: Verdict codes and what they mean (documented in docs/method.md).
+#: Verdict codes and what they mean (documented in docs/method.md, amendments A4 and A7).
+#: Whether the weather link changed is read from the sensitivity ratio alone (A4).
 VERDICTS: dict[str, str] = {
     "insufficient_data": "There is not yet enough diary data around the course for a "
     "conclusion; the caveats below say what is missing.",
-    "weather_linked_reduced": "Since the course, weather-linked migraine days fell, and more "
-    "than non-weather migraine days did.",
-    "non_weather_reduced": "Since the course, non-weather migraine days fell; weather-linked "
-    "migraine days did not fall more than in proportion.",
-    "both_reduced": "Since the course, non-weather migraine days fell, and weather-linked "
-    "migraine days fell even more strongly.",
-    "no_clear_change": "The diary shows no clear change in weather-linked or non-weather "
-    "migraine days since the course.",
+    "interim": "The follow-up is still running, so this is an interim look: the numbers below "
+    "may still change, and no conclusion is drawn before the follow-up ends.",
+    "weather_link_weakened": "Since the course, new migraine attacks began less often on "
+    "pressure-fall days, compared with other days, than before: the link between attacks and "
+    "pressure falls became weaker.",
+    "weather_link_strengthened": "Since the course, new migraine attacks began more often on "
+    "pressure-fall days, compared with other days, than before: the link between attacks and "
+    "pressure falls became stronger.",
+    "weather_link_not_settled": "The diary does not show whether the link between attacks and "
+    "pressure falls changed since the course: the data fit a weaker, an unchanged and a "
+    "stronger link alike.",
 }
+#: Verdict codes that are conclusions (the others say why there is none yet).
+SETTLED_VERDICTS = ("weather_link_weakened", "weather_link_strengthened")
 
-#: Warn when an interval's upper/lower bound ratio exceeds this (or it is unbounded).
-WIDE_INTERVAL_FACTOR = 10.0
 #: Warn when the share of pressure-fall window days differs between periods by this factor.
 SEASON_FACTOR = 1.5
 #: Warn when more than this share of covered days has an unknown weather window.
@@ -70,51 +81,6 @@ class CaveatInputs:
     bounds: Bounds
 
 
-# --------------------------------------------------------------------------- number wording
-
-
-def format_days(x: float | None, digits: int = 1) -> str:
-    """A count or rate with fixed decimals, or "not computable"."""
-    if x is None:
-        return "not computable"
-    return f"{x:.{digits}f}"
-
-
-def format_ratio(x: float | None) -> str:
-    """A ratio with two significant digits (whole numbers from 10 up), or "not computable"."""
-    if x is None:
-        return "not computable"
-    if x == 0:
-        return "0"
-    return f"{x:.2g}" if x < 10 else f"{x:.0f}"
-
-
-def format_interval(iv: Interval | TestedInterval, confidence: float) -> str:
-    """The interval as "95% CI lo to hi", with "unbounded" for a missing upper bound."""
-    lo = format_ratio(iv.ci_low)
-    hi = format_ratio(iv.ci_high) if iv.ci_high is not None else "unbounded"
-    return f"{round(confidence * 100):d}% CI {lo} to {hi}"
-
-
-def format_p_value(p: float | None) -> str:
-    """The p-value as "p = 0.03", "p < 0.001" or "p not computable"."""
-    if p is None:
-        return "p not computable"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
-
-
-def is_wide(iv: Interval | TestedInterval) -> bool:
-    """Whether an interval is missing, touches 0, or spans more than WIDE_INTERVAL_FACTOR."""
-    if iv.estimate is None or iv.ci_high is None or iv.ci_low is None:
-        return True
-    return iv.ci_low <= 0 or iv.ci_high / iv.ci_low > WIDE_INTERVAL_FACTOR
-
-
-def upper_bound_below_one(iv: Interval | TestedInterval) -> bool:
-    """Whether the whole interval lies below 1 (a clear fall)."""
-    return iv.ci_high is not None and iv.ci_high < 1.0
-
-
 def weather_known_days(period: PeriodStats) -> int:
     """Covered days whose weather window is known (true or false)."""
     return period.window_days + period.nonwindow_days
@@ -123,21 +89,23 @@ def weather_known_days(period: PeriodStats) -> int:
 # --------------------------------------------------------------------------- verdict
 
 
-def decide_verdict(comparison: Comparison, sufficient: bool) -> str:
-    """Verdict code from the rate ratios and ratio of rate ratios (DESIGN method 9-10)."""
+def decide_verdict(comparison: Comparison, sufficient: bool, final: bool = True) -> str:
+    """Verdict code from the sensitivity ratio alone (DESIGN method 10, amendments A4, A7).
+
+    "weakened" when its upper bound is below 1, "strengthened" when its lower bound is above
+    1, otherwise "not settled"; before the follow-up's last day the report is interim and has
+    no verdict. The MMD and weather-linked/non-weather changes are findings beside it.
+    """
     if not sufficient:
         return "insufficient_data"
-    wl_down = upper_bound_below_one(comparison.rate_ratio["weather_linked"])
-    nw_down = upper_bound_below_one(comparison.rate_ratio["non_weather"])
-    specific = upper_bound_below_one(comparison.ratio_of_rate_ratios)
-    weather_specific = wl_down and (specific or not nw_down)
-    if weather_specific and nw_down:
-        return "both_reduced"
-    if weather_specific:
-        return "weather_linked_reduced"
-    if nw_down:
-        return "non_weather_reduced"
-    return "no_clear_change"
+    if not final:
+        return "interim"
+    sens = comparison.sensitivity_ratio
+    if upper_bound_below_one(sens):
+        return "weather_link_weakened"
+    if sens.ci_low is not None and sens.ci_low > 1.0:
+        return "weather_link_strengthened"
+    return "weather_link_not_settled"
 
 
 # --------------------------------------------------------------------------- findings
@@ -181,6 +149,19 @@ def _class_changes(periods: Periods, comp: Comparison, cfg: MethodConfig) -> lis
     return out
 
 
+def _fell_but_not_specific(verdict: str, comp: Comparison) -> list[Finding]:
+    """A4's worded outcome: weather-linked days fell, but not shown more than other days."""
+    if verdict != "weather_link_not_settled":
+        return []
+    if not upper_bound_below_one(comp.rate_ratio["weather_linked"]):
+        return []
+    return [Finding(
+        "weather_linked_fell_not_specific",
+        "Weather-linked migraine days fell, but the diary cannot tell whether they fell more "
+        "than migraine days on other days.",
+    )]
+
+
 def _ratio_of_rate_ratios(_periods: Periods, comp: Comparison,
                           cfg: MethodConfig) -> list[Finding]:
     rrr = comp.ratio_of_rate_ratios
@@ -197,16 +178,18 @@ def _ratio_of_rate_ratios(_periods: Periods, comp: Comparison,
 
 def _sensitivity(periods: Periods, comp: Comparison, cfg: MethodConfig) -> list[Finding]:
     sens = comp.sensitivity_ratio
-    if sens.estimate is None:
+    if sens.estimate is None and sens.ci_low is None:
         return []
     eb = periods["baseline"].exposure_rate_ratio.estimate
     ef = periods["followup"].exposure_rate_ratio.estimate
+    ratio = (format_ratio(sens.estimate) if sens.estimate is not None
+             else f"at least {format_ratio(sens.ci_low)}")  # A5: one-sided at the range's end
     return [Finding(
         "weather_sensitivity_change",
         "New migraine attacks began "
         f"{format_ratio(eb)} times as often on pressure-fall days as on other days in the "
         f"baseline and {format_ratio(ef)} times as often in the follow-up; the ratio of the "
-        f"two is {format_ratio(sens.estimate)} ({format_interval(sens, cfg.confidence)}, "
+        f"two is {ratio} ({format_interval(sens, cfg.confidence)}, "
         f"{format_p_value(sens.p_value)}). Below 1 means the link with pressure falls "
         "became weaker.",
     )]
@@ -235,7 +218,7 @@ _FINDING_RULES: tuple[Callable[[Periods, Comparison, MethodConfig], list[Finding
 def build_findings(verdict: str, periods: Periods, comp: Comparison,
                    cfg: MethodConfig) -> list[Finding]:
     """The verdict sentence first, then one finding per computable estimate (DESIGN 9)."""
-    out = [Finding(verdict, VERDICTS[verdict])]
+    out = [Finding(verdict, VERDICTS[verdict]), *_fell_but_not_specific(verdict, comp)]
     for rule in _FINDING_RULES:
         out.extend(rule(periods, comp, cfg))
     return out

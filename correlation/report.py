@@ -309,6 +309,11 @@ def has_enough_data(periods: dict[str, PeriodStats], cfg: MethodConfig) -> bool:
     )
 
 
+def is_final(series: PatientSeries, cfg: MethodConfig) -> bool:
+    """Whether the report date has reached the follow-up's last day (amendment A7)."""
+    return series.report_date >= series.course.ended_on + timedelta(days=cfg.followup_days)
+
+
 def _check_aware(generated_at: datetime | None) -> datetime:
     if generated_at is None:
         return datetime.now(UTC)
@@ -352,7 +357,7 @@ def analyze(
         for name in PERIOD_NAMES
     }
     comp = compare(periods["baseline"], periods["followup"], cfg.confidence)
-    verdict = decide_verdict(comp, has_enough_data(periods, cfg))
+    verdict = decide_verdict(comp, has_enough_data(periods, cfg), is_final(series, cfg))
     labels = np.array([None, *PERIOD_NAMES], dtype=object)
     cls_labels = np.array([CLASS_LABELS[k] for k in range(4)], dtype=object)
     days = DayTable(

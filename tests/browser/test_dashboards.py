@@ -124,7 +124,8 @@ def test_clinician_list_report_print_and_download(visit, tmp_path):
     rows = v.page.locator("table.patients tbody tr")
     assert rows.count() == 3
     summaries = [rows.nth(i).locator("td.verdict-cell").inner_text() for i in range(3)]
-    assert summaries == ["weather linked reduced", "non weather reduced", "no clear change"]
+    assert summaries == ["weather link weakened", "weather link not settled",
+                         "weather link not settled"]
     v.page.screenshot(path=str(SHOTS / "clinician-patients.png"), full_page=True)
     v.page.click("text=MMD after")  # sortable
     first = v.page.locator("table.patients tbody tr").first.locator("th").inner_text()

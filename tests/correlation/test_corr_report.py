@@ -77,8 +77,8 @@ def test_hand_computed_periods(h):
     assert c.ratio_of_rate_ratios == woolf_ratio_of_ratios(1, 2, 1, 26, 2, 4, 4, 24)
     # amendment A5: the sensitivity ratio is the exact conditional one (Woolf before)
     assert c.sensitivity_ratio == sensitivity_ratio_exact(1, 1, 1, 25, 2, 3, 2, 19)
-    assert r.verdict == "no_clear_change"
-    assert r.findings[0].code == "no_clear_change"
+    assert r.verdict == "weather_link_not_settled"  # A4: the sensitivity ratio alone
+    assert r.findings[0].code == "weather_link_not_settled"
     codes = {f.code for f in r.findings}
     assert {"mmd_change", "responder_50", "weather_sensitivity_change"} <= codes
     assert "wide_interval" in {w.code for w in r.warnings}
@@ -160,29 +160,32 @@ def test_generated_at_must_be_aware(h):
     assert r.generated_at.tzinfo is not None
 
 
-def _comp(wl, nw, rrr):
+def _comp(sens, wl=(1, 0.5, 2)):
     return Comparison(
         None, None, None,
         {"all": Interval(1, 0.5, 2), "weather_linked": Interval(*wl),
-         "non_weather": Interval(*nw)},
-        TestedInterval(*rrr, 0.5), TestedInterval(None, None, None, None),
+         "non_weather": Interval(1, 0.5, 2)},
+        TestedInterval(1, 0.5, 2, 0.5), TestedInterval(*sens, 0.5),
     )
 
 
 @pytest.mark.parametrize(
-    ("wl", "nw", "rrr", "verdict"),
+    ("sens", "verdict"),
     [
-        ((0.3, 0.1, 0.8), (1.0, 0.6, 1.6), (0.3, 0.1, 1.1), "weather_linked_reduced"),
-        ((0.3, 0.1, 0.8), (0.5, 0.3, 0.8), (0.6, 0.3, 1.2), "non_weather_reduced"),
-        ((0.2, 0.1, 0.4), (0.6, 0.4, 0.9), (0.3, 0.1, 0.8), "both_reduced"),
-        ((0.9, 0.5, 1.5), (0.4, 0.2, 0.7), (2.2, 1.1, 4.0), "non_weather_reduced"),
-        ((0.8, 0.4, 1.5), (0.9, 0.5, 1.5), (0.9, 0.5, 1.6), "no_clear_change"),
-        ((None, None, None), (None, None, None), (None, None, None), "no_clear_change"),
+        ((0.3, 0.1, 0.8), "weather_link_weakened"),
+        ((0.0, 0.0, 0.6), "weather_link_weakened"),
+        ((3.0, 1.2, 8.0), "weather_link_strengthened"),
+        ((None, 1.4, None), "weather_link_strengthened"),
+        ((0.5, 0.2, 1.1), "weather_link_not_settled"),
+        ((None, None, None), "weather_link_not_settled"),
     ],
 )
-def test_verdict_rules(wl, nw, rrr, verdict):
-    assert decide_verdict(_comp(wl, nw, rrr), True) == verdict
-    assert decide_verdict(_comp(wl, nw, rrr), False) == "insufficient_data"
+def test_verdict_reads_the_sensitivity_ratio_alone(sens, verdict):
+    """A4: the verdict comes from the sensitivity ratio; A7: none before the follow-up ends."""
+    assert decide_verdict(_comp(sens), True) == verdict
+    assert decide_verdict(_comp(sens, wl=(0.3, 0.1, 0.6)), True) == verdict
+    assert decide_verdict(_comp(sens), True, final=False) == "interim"
+    assert decide_verdict(_comp(sens), False) == "insufficient_data"
 
 
 def test_render_text(h):

@@ -59,7 +59,12 @@ def test_demo_patients_show_their_pattern(offset):
     report_date = date(2025, 11, 3) + timedelta(days=offset)
     verdicts = [analyze(dp.simulate(report_date).to_series()).verdict for dp in DEMO_PATIENTS]
     assert verdicts == [dp.expected_verdict for dp in DEMO_PATIENTS]
-    assert verdicts == ["weather_linked_reduced", "non_weather_reduced", "no_clear_change"]
+    assert verdicts == ["weather_link_weakened", "weather_link_not_settled",
+                        "weather_link_not_settled"]
+    overall = [analyze(dp.simulate(report_date).to_series()).comparison.rate_ratio["all"]
+               for dp in DEMO_PATIENTS]
+    # patient 2: fewer migraine days on all days alike; patient 3: no change at all
+    assert overall[1].ci_high < 1 and not overall[2].ci_high < 1
 
 
 def test_simulation_speed_is_reasonable():

@@ -1,0 +1,53 @@
+"""How numbers are worded in findings and caveats: counts, ratios, intervals, p-values.
+
+Also the two interval tests the wording relies on (wide, clearly below 1).
+"""
+
+from __future__ import annotations
+
+from .stats import Interval, TestedInterval
+
+#: Warn when an interval's upper/lower bound ratio exceeds this (or it is unbounded).
+WIDE_INTERVAL_FACTOR = 10.0
+
+
+def format_days(x: float | None, digits: int = 1) -> str:
+    """A count or rate with fixed decimals, or "not computable"."""
+    if x is None:
+        return "not computable"
+    return f"{x:.{digits}f}"
+
+
+def format_ratio(x: float | None) -> str:
+    """A ratio with two significant digits (whole numbers from 10 up), or "not computable"."""
+    if x is None:
+        return "not computable"
+    if x == 0:
+        return "0"
+    return f"{x:.2g}" if x < 10 else f"{x:.0f}"
+
+
+def format_interval(iv: Interval | TestedInterval, confidence: float) -> str:
+    """The interval as "95% CI lo to hi", with "unbounded" for a missing upper bound."""
+    lo = format_ratio(iv.ci_low)
+    hi = format_ratio(iv.ci_high) if iv.ci_high is not None else "unbounded"
+    return f"{round(confidence * 100):d}% CI {lo} to {hi}"
+
+
+def format_p_value(p: float | None) -> str:
+    """The p-value as "p = 0.03", "p < 0.001" or "p not computable"."""
+    if p is None:
+        return "p not computable"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
+
+
+def is_wide(iv: Interval | TestedInterval) -> bool:
+    """Whether an interval is missing, touches 0, or spans more than WIDE_INTERVAL_FACTOR."""
+    if iv.estimate is None or iv.ci_high is None or iv.ci_low is None:
+        return True
+    return iv.ci_low <= 0 or iv.ci_high / iv.ci_low > WIDE_INTERVAL_FACTOR
+
+
+def upper_bound_below_one(iv: Interval | TestedInterval) -> bool:
+    """Whether the whole interval lies below 1 (a clear fall)."""
+    return iv.ci_high is not None and iv.ci_high < 1.0

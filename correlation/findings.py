@@ -355,6 +355,21 @@ def _season_difference(c: CaveatInputs) -> list[Finding]:
     )]
 
 
+def _regression_to_the_mean(c: CaveatInputs) -> list[Finding]:
+    """Amendment A8's caveat: a fall in MMD is expected after starting at a bad time."""
+    change = c.comparison.mmd_change
+    if change is None or change >= 0:
+        return []
+    return [Finding(
+        "regression_to_the_mean",
+        "Migraine frequency rises and falls by itself, and a course often begins when it is at "
+        "its worst, so some fall afterwards is expected even without any effect of the course "
+        "(in simulation, patients who started at their worst third had 19% fewer migraine "
+        "days afterwards with no effect at all). Comparison patients (wait-list or usual care) "
+        "are the way to tell the two apart.",
+    )]
+
+
 def _wide_interval(c: CaveatInputs) -> list[Finding]:
     comp = c.comparison
     if not (is_wide(comp.sensitivity_ratio) or is_wide(comp.ratio_of_rate_ratios)):
@@ -370,7 +385,8 @@ def _wide_interval(c: CaveatInputs) -> list[Finding]:
 _CAVEAT_RULES: tuple[Callable[[CaveatInputs], list[Finding]], ...] = (
     _too_few_diary_days, _too_few_baseline_onsets, _too_few_weather_days,
     _assumed_completeness, _followup_incomplete, _late_tracking_start,
-    _low_pressure_coverage, _travel_days, _season_difference, _wide_interval,
+    _low_pressure_coverage, _travel_days, _season_difference, _regression_to_the_mean,
+    _wide_interval,
 )
 
 

@@ -203,3 +203,20 @@ def test_travel_warning(h):
     r = analyze(s, CFG)
     assert "travel_days" in {w.code for w in r.warnings}
     assert r.periods["baseline"].window_days == 2  # Jan 20 and 21 now unknown
+
+
+def test_regression_to_the_mean_caveat_follows_a_fall_in_mmd():
+    """A8: a fall in MMD carries the caveat; a report without a fall does not."""
+    from datetime import date
+
+    from correlation.simulate import DEMO_PATIENTS, simulate_patient
+
+    worse = simulate_patient(3, report_date=date(2026, 3, 1), prt_base_factor=2.5)
+    series = [dp.simulate(date(2026, 3, 1)).to_series() for dp in DEMO_PATIENTS]
+    seen = set()
+    for s in (*series, worse.to_series()):
+        r = analyze(s)
+        fell = r.comparison.mmd_change is not None and r.comparison.mmd_change < 0
+        seen.add(fell)
+        assert ("regression_to_the_mean" in {w.code for w in r.warnings}) == fell
+    assert seen == {True, False}

@@ -57,13 +57,27 @@ def local_days_of(attack, zone: ZoneInfo) -> list[date]:
     return days
 
 
+def _pressure_by_hour(series) -> dict[datetime, float]:
+    """The known hourly values keyed by their UTC instant."""
+    return {series.pressure_start + timedelta(hours=i): float(v)
+            for i, v in enumerate(series.pressure_hpa) if v == v}  # v == v: not NaN
+
+
+def _migraine_days(series, zone: ZoneInfo) -> tuple[dict[date, list], set[date]]:
+    """The migraine attacks active on each local day, and the onset days."""
+    active: dict[date, list] = {}
+    onsets: set[date] = set()
+    for a in (a for a in series.attacks if a.kind == "migraine"):
+        for d in local_days_of(a, zone):
+            active.setdefault(d, []).append(a)
+        onsets.add(a.started_at.astimezone(zone).date())
+    return active, onsets
+
+
 def analyse(series) -> dict:
     """Return per-period counts, exact exposure rate ratios and attributable MMD."""
     zone = ZoneInfo(series.timezone)
-    p = {}
-    for i, value in enumerate(series.pressure_hpa):
-        if value == value:  # not NaN
-            p[series.pressure_start + timedelta(hours=i)] = float(value)
+    p = _pressure_by_hour(series)
     first, last = series.tracking_start, series.report_date
     days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
     exp: dict[date, bool | None] = {}
@@ -82,13 +96,7 @@ def analyse(series) -> dict:
             return False
         return None
 
-    migraines = [a for a in series.attacks if a.kind == "migraine"]
-    active: dict[date, list] = {}
-    onsets: set[date] = set()
-    for a in migraines:
-        for d in local_days_of(a, zone):
-            active.setdefault(d, []).append(a)
-        onsets.add(a.started_at.astimezone(zone).date())
+    active, onsets = _migraine_days(series, zone)
 
     def attack_class(a) -> str:
         w = window(a.started_at.astimezone(zone).date())
@@ -104,43 +112,52 @@ def analyse(series) -> dict:
     }
     out = {}
     for name, (lo, hi) in periods.items():
-        c = dict.fromkeys(
-            ["covered_days", "migraine_days", "weather_linked_days", "non_weather_days",
-             "unclassified_days", "window_days", "nonwindow_days", "onsets_window",
-             "at_risk_window_days", "onsets_nonwindow", "at_risk_nonwindow_days",
-             "migraine_window_days", "migraine_nonwindow_days"], 0)
+        c = dict.fromkeys(COUNT_KEYS, 0)
         for d in days:
-            if not lo <= d <= hi:
-                continue
-            c["covered_days"] += 1
-            w = window(d)
-            c["window_days"] += w is True
-            c["nonwindow_days"] += w is False
-            if d in active:
-                c["migraine_days"] += 1
-                classes = {attack_class(a) for a in active[d]}
-                key = ("weather_linked_days" if "wl" in classes else
-                       "non_weather_days" if "nw" in classes else "unclassified_days")
-                c[key] += 1
-                c["migraine_window_days"] += w is True
-                c["migraine_nonwindow_days"] += w is False
-            at_risk = (d - timedelta(days=1)) not in active
-            if at_risk and w is True:
-                c["at_risk_window_days"] += 1
-                c["onsets_window"] += d in onsets
-            if at_risk and w is False:
-                c["at_risk_nonwindow_days"] += 1
-                c["onsets_nonwindow"] += d in onsets
-        c["exposure_rate_ratio"] = _exact(c["onsets_window"], c["at_risk_window_days"],
-                                          c["onsets_nonwindow"], c["at_risk_nonwindow_days"])
-        if c["window_days"] and c["nonwindow_days"] and c["covered_days"]:
-            diff = (c["migraine_window_days"] / c["window_days"]
-                    - c["migraine_nonwindow_days"] / c["nonwindow_days"])
-            c["attributable_mmd"] = max(0.0, diff) * c["window_days"] / c["covered_days"] * 28
-        else:
-            c["attributable_mmd"] = None
-        out[name] = c
+            if lo <= d <= hi:
+                _count_day(c, d, window(d), active, onsets, attack_class)
+        out[name] = _finish_period(c)
     return out
+
+
+COUNT_KEYS = ["covered_days", "migraine_days", "weather_linked_days", "non_weather_days",
+              "unclassified_days", "window_days", "nonwindow_days", "onsets_window",
+              "at_risk_window_days", "onsets_nonwindow", "at_risk_nonwindow_days",
+              "migraine_window_days", "migraine_nonwindow_days"]
+
+
+def _count_day(c: dict, d: date, w: bool | None, active: dict, onsets: set,
+               attack_class) -> None:
+    """Add one covered day to the period's counts (method 4-8)."""
+    c["covered_days"] += 1
+    c["window_days"] += w is True
+    c["nonwindow_days"] += w is False
+    if d in active:
+        c["migraine_days"] += 1
+        classes = {attack_class(a) for a in active[d]}
+        key = ("weather_linked_days" if "wl" in classes else
+               "non_weather_days" if "nw" in classes else "unclassified_days")
+        c[key] += 1
+        c["migraine_window_days"] += w is True
+        c["migraine_nonwindow_days"] += w is False
+    if (d - timedelta(days=1)) in active or w is None:
+        return
+    side = "window" if w else "nonwindow"
+    c[f"at_risk_{side}_days"] += 1
+    c[f"onsets_{side}"] += d in onsets
+
+
+def _finish_period(c: dict) -> dict:
+    """Add the exact exposure rate ratio and the attributable MMD (method 8)."""
+    c["exposure_rate_ratio"] = _exact(c["onsets_window"], c["at_risk_window_days"],
+                                      c["onsets_nonwindow"], c["at_risk_nonwindow_days"])
+    if c["window_days"] and c["nonwindow_days"] and c["covered_days"]:
+        diff = (c["migraine_window_days"] / c["window_days"]
+                - c["migraine_nonwindow_days"] / c["nonwindow_days"])
+        c["attributable_mmd"] = max(0.0, diff) * c["window_days"] / c["covered_days"] * 28
+    else:
+        c["attributable_mmd"] = None
+    return c
 
 
 def _exact(a: int, te: int, b: int, tu: int) -> dict:

@@ -1,4 +1,8 @@
-"""Who is asking: role checks for views."""
+"""Who is asking: role checks for views.
+
+Whether the person asking may see a given patient is the domain's rule
+(tracker.reports.access); a refusal raises NotFoundError, which web.errors answers with 404.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,10 @@ from typing import Any
 from flask import abort
 from flask_login import current_user, login_required
 
+from tracker.models import User
 
-def me():
+
+def me() -> User:
     """Return the logged-in tracker User."""
     return current_user.user
 
@@ -29,16 +35,3 @@ def role_required(*roles: str) -> Callable:
         return wrapped
 
     return decorate
-
-
-def viewable_patient(patient_id: int):
-    """The patient if the person asking may read their diary (themself or a linked clinician),
-    else None; a record of someone else looks the same as a missing one."""
-    from tracker.accounts.sharing import require_view
-    from tracker.errors import NotFoundError
-    from web.db import db_session
-
-    try:
-        return require_view(db_session(), me(), patient_id)
-    except NotFoundError:
-        return None

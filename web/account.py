@@ -6,6 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, logout_user
 
+from tracker.accounts.sessions import end_all, find_session
+from tracker.accounts.tokens import create_token, list_tokens, revoke_token
+from tracker.accounts.users import change_password
+from tracker.errors import TrackerError
 from web.access import me
 from web.db import db_session
 from web.forms import ActionForm, ChangePasswordForm, TokenForm, add_error
@@ -16,8 +20,6 @@ bp = Blueprint("account", __name__)
 
 def _remembered() -> bool:
     """Whether this browser's session was started with "keep me logged in"."""
-    from tracker.accounts.sessions import find_session
-
     row = find_session(db_session(), current_user.get_id())
     return bool(row and row.remember)
 
@@ -29,9 +31,6 @@ def password() -> ResponseReturnValue:
 
     This browser stays logged in, with a new session.
     """
-    from tracker.accounts.users import change_password
-    from tracker.errors import TrackerError
-
     form = ChangePasswordForm()
     status = 200
     if form.validate_on_submit():
@@ -59,8 +58,6 @@ def password() -> ResponseReturnValue:
 @login_required
 def logout_everywhere() -> ResponseReturnValue:
     """End every session of the account, this browser's included (API tokens stay)."""
-    from tracker.accounts.sessions import end_all
-
     session = db_session()
     end_all(session, me())
     session.commit()
@@ -71,8 +68,7 @@ def logout_everywhere() -> ResponseReturnValue:
 
 def _tokens_page(raw: str | None = None, form: TokenForm | None = None,
                  status: int = 200) -> ResponseReturnValue:
-    from tracker.accounts.tokens import list_tokens
-
+    """The token list, with a new token shown once when there is one."""
     return render_template("tokens.html", tokens=list_tokens(db_session(), me()), raw=raw,
                            form=form or TokenForm(formdata=None), action=ActionForm()), status
 
@@ -81,9 +77,6 @@ def _tokens_page(raw: str | None = None, form: TokenForm | None = None,
 @login_required
 def tokens() -> ResponseReturnValue:
     """List personal access tokens for the API and create one (shown once)."""
-    from tracker.accounts.tokens import create_token
-    from tracker.errors import TrackerError
-
     form = TokenForm()
     if form.validate_on_submit():
         session = db_session()
@@ -104,14 +97,8 @@ def tokens() -> ResponseReturnValue:
 @login_required
 def revoke(token_id: int) -> ResponseReturnValue:
     """Revoke a personal access token; it stops working at once."""
-    from tracker.accounts.tokens import revoke_token
-    from tracker.errors import NotFoundError
-
     session = db_session()
-    try:
-        revoke_token(session, me(), token_id)
-    except NotFoundError:
-        return render_template("error.html", message="No such token."), 404
+    revoke_token(session, me(), token_id)  # someone else's: NotFoundError -> 404
     session.commit()
     flash("Token revoked.")
     return redirect(url_for("account.tokens"))

@@ -9,6 +9,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
 
+from tracker.accounts.sessions import end_session
+from tracker.accounts.users import authenticate, register_patient
+from tracker.errors import AuthenticationError, TrackerError
 from web.db import db_session, settings
 from web.forms import LoginForm, RegisterForm
 from web.security import start_session
@@ -58,9 +61,6 @@ def safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     """Show the login form and log a user in."""
-    from tracker.accounts.users import authenticate
-    from tracker.errors import AuthenticationError
-
     form = LoginForm()
     if form.validate_on_submit():
         session = db_session()
@@ -85,8 +85,6 @@ def logout() -> ResponseReturnValue:
 
     A POST with the CSRF token, so a link elsewhere cannot log you out.
     """
-    from tracker.accounts.sessions import end_session
-
     if current_user.is_authenticated:
         session = db_session()
         end_session(session, current_user.get_id())
@@ -104,9 +102,6 @@ def register() -> ResponseReturnValue:
     login page with the same message), so the form cannot be used to find out who has an
     account; the new user then logs in.
     """
-    from tracker.accounts.users import register_patient
-    from tracker.errors import TrackerError
-
     form = RegisterForm()
     if form.validate_on_submit():
         session = db_session()

@@ -6,14 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import markdown
 import numpy as np
+import vl_convert
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     redirect,
     render_template,
@@ -21,9 +23,18 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 
-from web.access import me, role_required, viewable_patient
+from tracker.cells import patient_cell_ids
+from tracker.models import User
+from tracker.reports.access import ReportView, clinician_summaries, view_report
+from tracker.reports.access import export_csv as export_file
+from tracker.reports.cohort import clinician_cohort
+from weather.models import PressureObservation
+from web import charts
+from web.access import me, role_required
 from web.db import db_session, settings
+from web.downloads import csv_download
 
 bp = Blueprint("dashboard", __name__)
 
@@ -58,8 +69,6 @@ def _bundle() -> tuple[str, str]:
     """Return (JavaScript, short hash) of the vega-embed bundle, built once per process."""
     cached = current_app.extensions.get("mw_vega_bundle")
     if cached is None:
-        import vl_convert
-
         text = vl_convert.javascript_bundle()
         cached = (text, hashlib.sha256(text.encode()).hexdigest()[:16])
         current_app.extensions["mw_vega_bundle"] = cached
@@ -83,22 +92,20 @@ def vega_bundle(digest: str) -> ResponseReturnValue:
     return response
 
 
-def _patient_view(patient) -> PatientView:
-    """Compute the patient's report with its charts (pressure in the patient's unit)."""
-    from correlation import analyze
-    from tracker.reports.series import patient_series
-    from web import charts
-
-    session = db_session()
+def _report_view(patient_id: int, detail: str) -> ReportView:
+    """The report of a patient the person asking may see (404 otherwise), audit-logged."""
     s = settings()
+    return view_report(db_session(), me(), patient_id, config=s.analysis,
+                       grid_degrees=s.weather.grid_degrees, detail=detail)
+
+
+def _patient_view(seen: ReportView) -> PatientView:
+    """The patient's report with its charts (pressure in the patient's unit)."""
+    patient, series = seen.patient, seen.series
     unit = patient.profile.pressure_unit
-    series = patient_series(session, patient, config=s.analysis,
-                            grid_degrees=s.weather.grid_degrees)
-    if series is None:
+    if series is None or seen.report is None:
         return PatientView(patient, None, {}, unit, False)
-    report = analyze(series, s.analysis, generated_at=datetime.now(UTC)).to_dict(
-        include_days=True
-    )
+    report = seen.report.to_dict(include_days=True)
     days = report["days"]
     pressure = series.pressure_hpa
     index = np.arange(0, len(pressure), max(1, len(pressure) // MAX_TIMELINE_POINTS))
@@ -118,13 +125,8 @@ def _patient_view(patient) -> PatientView:
     return PatientView(patient, report, chart_specs, unit, _uses_open_meteo(patient))
 
 
-def _uses_open_meteo(patient) -> bool:
+def _uses_open_meteo(patient: User) -> bool:
     """Whether any of the patient's cells holds Open-Meteo data (archive or forecast)."""
-    from sqlalchemy import select
-
-    from tracker.cells import patient_cell_ids
-    from weather.models import PressureObservation
-
     session = db_session()
     cell_ids = patient_cell_ids(session, patient.id, settings().weather.grid_degrees)
     return cell_ids != [] and session.scalar(
@@ -133,14 +135,6 @@ def _uses_open_meteo(patient) -> bool:
                PressureObservation.source.in_(("archive", "forecast")))
         .limit(1)
     ) is not None
-
-
-def _viewable(patient_id: int):
-    """The patient if the person asking may see them, else a 404."""
-    patient = viewable_patient(patient_id)
-    if patient is None:
-        abort(404)
-    return patient
 
 
 def _chart_blocks(view: PatientView) -> dict[str, str]:
@@ -160,7 +154,7 @@ FLAG_LABELS = {
 }
 
 
-def patient_row(patient, report: dict[str, Any] | None) -> dict[str, Any]:
+def patient_row(patient: User, report: dict[str, Any] | None) -> dict[str, Any]:
     """One line of the clinician's list: headline numbers and data-quality flags."""
     row: dict[str, Any] = {"patient": patient, "name": patient.name or patient.email,
                            "report": report is not None}
@@ -200,28 +194,19 @@ def sort_rows(rows: list[dict[str, Any]], key: str, descending: bool) -> list[di
 
 def clinician_rows(sort: str = "name", descending: bool = False) -> list[dict[str, Any]]:
     """The logged-in clinician's patients with their numbers (each view audit-logged)."""
-    from tracker.accounts.audit import record_access
-    from tracker.accounts.sharing import patients_of_clinician
-    from tracker.reports.snapshots import current_summaries
-
     session = db_session()
     s = settings()
-    patients = patients_of_clinician(session, me())
-    summaries = current_summaries(session, patients, s.analysis, s.weather.grid_degrees,
-                                  datetime.now(UTC))
-    rows = []
-    for patient in patients:
-        rows.append(patient_row(patient, summaries[patient.id]))
-        record_access(session, me(), patient, "view_report", "list")
+    found = clinician_summaries(session, me(), config=s.analysis,
+                                grid_degrees=s.weather.grid_degrees)
     session.commit()
-    return sort_rows(rows, sort, descending)
+    return sort_rows([patient_row(p, summary) for p, summary in found], sort, descending)
 
 
 @bp.route("/dashboard")
 @role_required("patient")
 def patient_dashboard() -> ResponseReturnValue:
     """The patient's own dashboard: calendar, pressure timeline, period bars, summary."""
-    view = _patient_view(me())
+    view = _patient_view(_report_view(me().id, "page"))  # the patient's own: not logged
     return render_template("dashboard.html", view=view, charts=_chart_blocks(view),
                            own=True, bundle=bundle_url())
 
@@ -230,52 +215,34 @@ def patient_dashboard() -> ResponseReturnValue:
 @role_required("clinician", "patient")
 def patient_report_page(patient_id: int) -> ResponseReturnValue:
     """One patient's full report: charts, the statistics table, findings and caveats."""
-    from tracker.accounts.audit import record_access
-
-    patient = _viewable(patient_id)
-    session = db_session()
-    record_access(session, me(), patient, "view_report", "page")
-    session.commit()
-    view = _patient_view(patient)
+    seen = _report_view(patient_id, "page")
+    db_session().commit()
+    view = _patient_view(seen)
     return render_template("report.html", view=view, charts=_chart_blocks(view),
-                           own=patient.id == me().id, bundle=bundle_url())
+                           own=seen.patient.id == me().id, bundle=bundle_url())
 
 
 @bp.route("/patients/<id:patient_id>/export/<kind>.csv")
 @role_required("clinician", "patient")
 def export_csv(patient_id: int, kind: str) -> ResponseReturnValue:
     """CSV exports: ``attacks``, ``daily``, ``pressure`` or ``summary`` (audit-logged)."""
-    from tracker.accounts.audit import record_access
-    from tracker.reports.exports import EXPORT_KINDS, patient_export
+    return send_export(patient_id, kind)
 
-    if kind not in EXPORT_KINDS:
-        abort(404)
-    patient = _viewable(patient_id)
+
+def send_export(patient_id: int, kind: str) -> Response:
+    """The one page export: the domain checks access and logs it; the file as a download."""
     session = db_session()
     s = settings()
-    body = patient_export(session, patient, kind, config=s.analysis,
-                          grid_degrees=s.weather.grid_degrees)
-    if body is None:
-        return render_template("error.html",
-                               message="No treatment course is recorded yet."), 404
-    record_access(session, me(), patient, f"export_{kind}", "csv")
+    export = export_file(session, me(), patient_id, kind, config=s.analysis,
+                         grid_degrees=s.weather.grid_degrees, detail="csv")
     session.commit()
-    return csv_response(body, f"migraine-weather-{kind}-{patient.id}.csv")
-
-
-def csv_response(body: str, filename: str) -> Response:
-    """A CSV download."""
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_download(export)
 
 
 @bp.route("/cohort")
 @role_required("clinician")
 def cohort() -> ResponseReturnValue:
     """The clinician's patients together: medians, responders, tests, forest plot."""
-    from tracker.reports.cohort import clinician_cohort
-    from web import charts
-
     session = db_session()
     s = settings()
     summary = clinician_cohort(session, me(), config=s.analysis,
@@ -297,10 +264,6 @@ def _method_html() -> str | None:
     """docs/method.md as HTML (read once), or None when the docs are not installed."""
     cached = current_app.extensions.get("mw_method_html")
     if cached is None:
-        from pathlib import Path
-
-        import markdown
-
         path = Path(__file__).resolve().parents[1] / "docs" / "method.md"
         if not path.exists():
             return None

@@ -8,9 +8,40 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from tracker.clock import utcnow
+from tracker.diary.attack_input import AttackInput
+from tracker.diary.attacks import (
+    delete_attack,
+    end_attack,
+    get_attack,
+    list_attacks,
+    record_attack,
+    update_attack,
+)
+from tracker.diary.checkins import delete_checkin, list_checkins, record_checkin
+from tracker.diary.courses import (
+    delete_course,
+    get_course,
+    list_courses,
+    record_course,
+    update_course,
+)
+from tracker.diary.profile import (
+    add_location_period,
+    delete_location_period,
+    list_location_periods,
+    local_today,
+    set_pressure_unit,
+    set_timezone,
+)
+from tracker.errors import TrackerError
+from tracker.models import User
 from web.access import me, role_required
 from web.db import db_session
+from web.errors import MESSAGES
 from web.forms import (
     ActionForm,
     AttackForm,
@@ -39,9 +70,7 @@ def _local(value: datetime | None) -> datetime | None:
     return value.astimezone(_zone()).replace(second=0, microsecond=0, tzinfo=None)
 
 
-def _attack_input(form: AttackForm):
-    from tracker.diary.attack_input import AttackInput
-
+def _attack_input(form: AttackForm) -> AttackInput:
     return AttackInput(
         started_at=_aware(form.started_at.data),
         ended_at=_aware(form.ended_at.data),
@@ -66,10 +95,6 @@ def _yes_no(value: bool | None) -> str:
     return {True: "yes", False: "no"}.get(value, "")
 
 
-def _not_found(what: str) -> ResponseReturnValue:
-    return render_template("error.html", message=f"No such {what}."), 404
-
-
 def _submit(form, save: Callable[[], object], done: Callable[[], str] | str,
             back: Callable[[], str] | str, field: str) -> ResponseReturnValue | int:
     """Handle a form post in the request's transaction.
@@ -79,11 +104,6 @@ def _submit(form, save: Callable[[], object], done: Callable[[], str] | str,
     a database constraint (a race) gets the same treatment with 409. Returns the redirect, or
     the status to render the form with: 200 (not posted), 400 (errors) or 409.
     """
-    from sqlalchemy.exc import IntegrityError
-
-    from tracker.errors import TrackerError
-    from web.errors import MESSAGES
-
     if not form.validate_on_submit():
         return 400 if form.is_submitted() else 200
     session = db_session()
@@ -106,9 +126,6 @@ def _submit(form, save: Callable[[], object], done: Callable[[], str] | str,
 @role_required("patient")
 def attacks() -> ResponseReturnValue:
     """List the patient's attacks and log a new one (the start defaults to now)."""
-    from tracker.clock import utcnow
-    from tracker.diary.attacks import list_attacks, record_attack
-
     session = db_session()
     patient = me()
     form = AttackForm()
@@ -132,14 +149,8 @@ def attacks() -> ResponseReturnValue:
 @role_required("patient")
 def edit(attack_id: int) -> ResponseReturnValue:
     """Change one of the patient's attacks."""
-    from tracker.diary.attacks import get_attack, update_attack
-    from tracker.errors import NotFoundError
-
     session = db_session()
-    try:
-        attack = get_attack(session, me(), attack_id)
-    except NotFoundError:
-        return _not_found("attack")
+    attack = get_attack(session, me(), attack_id)  # someone else's: NotFoundError -> 404
     form = AttackForm()
     status = _submit(
         form, lambda: update_attack(session, me(), attack.id, _attack_input(form)),
@@ -165,14 +176,10 @@ def edit(attack_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def end(attack_id: int) -> ResponseReturnValue:
     """End an ongoing attack now."""
-    from tracker.diary.attacks import end_attack
-    from tracker.errors import NotFoundError, TrackerError
-
     session = db_session()
+    get_attack(session, me(), attack_id)  # someone else's: NotFoundError -> 404
     try:
         end_attack(session, me(), attack_id)
-    except NotFoundError:
-        return _not_found("attack")
     except TrackerError as exc:
         session.rollback()
         flash(f"Not saved: {exc.message}.")
@@ -186,20 +193,15 @@ def end(attack_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def delete(attack_id: int) -> ResponseReturnValue:
     """Delete one of the patient's attacks."""
-    from tracker.diary.attacks import delete_attack
-
     return _delete(delete_attack, attack_id, "attack", "diary.attacks")
 
 
-def _delete(remove, record_id: int, what: str, back: str) -> ResponseReturnValue:
-    """Delete one of the patient's records (404 for anyone else's), then show the list."""
-    from tracker.errors import NotFoundError
-
+def _delete(remove: Callable[[Session, User, int], None], record_id: int, what: str,
+            back: str) -> ResponseReturnValue:
+    """Delete one of the patient's records (NotFoundError, so 404, for anyone else's), then
+    show the list."""
     session = db_session()
-    try:
-        remove(session, me(), record_id)
-    except NotFoundError:
-        return _not_found(what)
+    remove(session, me(), record_id)
     session.commit()
     flash(f"{what[0].upper()}{what[1:]} deleted.")
     return redirect(url_for(back))
@@ -209,9 +211,6 @@ def _delete(remove, record_id: int, what: str, back: str) -> ResponseReturnValue
 @role_required("patient")
 def checkins() -> ResponseReturnValue:
     """Mark a day without headache in one tap (today by default) and list the check-ins."""
-    from tracker.diary.checkins import list_checkins, record_checkin
-    from tracker.diary.profile import local_today
-
     session = db_session()
     patient = me()
     form = CheckInForm()
@@ -238,8 +237,6 @@ def checkins() -> ResponseReturnValue:
 @role_required("patient")
 def checkin_delete(checkin_id: int) -> ResponseReturnValue:
     """Delete a check-in entered by mistake."""
-    from tracker.diary.checkins import delete_checkin
-
     return _delete(delete_checkin, checkin_id, "check-in", "diary.checkins")
 
 
@@ -247,8 +244,6 @@ def checkin_delete(checkin_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def courses() -> ResponseReturnValue:
     """List the patient's treatment courses and add one."""
-    from tracker.diary.courses import list_courses, record_course
-
     session = db_session()
     form = CourseForm()
     status = _submit(
@@ -266,14 +261,8 @@ def courses() -> ResponseReturnValue:
 @role_required("patient")
 def course_edit(course_id: int) -> ResponseReturnValue:
     """Change the dates or details of a treatment course."""
-    from tracker.diary.courses import get_course, update_course
-    from tracker.errors import NotFoundError
-
     session = db_session()
-    try:
-        course = get_course(session, me(), course_id)
-    except NotFoundError:
-        return _not_found("treatment course")
+    course = get_course(session, me(), course_id)  # someone else's: NotFoundError -> 404
     form = CourseForm(obj=course if request.method == "GET" else None)
     status = _submit(
         form,
@@ -289,8 +278,6 @@ def course_edit(course_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def course_delete(course_id: int) -> ResponseReturnValue:
     """Delete a treatment course."""
-    from tracker.diary.courses import delete_course
-
     return _delete(delete_course, course_id, "treatment course", "diary.courses")
 
 
@@ -298,8 +285,6 @@ def course_delete(course_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def locations() -> ResponseReturnValue:
     """List where the patient was (the first period is home) and add a period."""
-    from tracker.diary.profile import add_location_period, list_location_periods, local_today
-
     session = db_session()
     patient = me()
     form = LocationForm()
@@ -326,8 +311,6 @@ def locations() -> ResponseReturnValue:
 @role_required("patient")
 def location_delete(period_id: int) -> ResponseReturnValue:
     """Delete a location period."""
-    from tracker.diary.profile import delete_location_period
-
     return _delete(delete_location_period, period_id, "location", "diary.locations")
 
 
@@ -335,8 +318,6 @@ def location_delete(period_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def settings_page() -> ResponseReturnValue:
     """The patient's timezone and preferred pressure unit."""
-    from tracker.diary.profile import set_pressure_unit, set_timezone
-
     session = db_session()
     profile = me().profile
     form = SettingsForm()

@@ -1,4 +1,8 @@
-"""Error pages (with the footer) for the site, JSON errors for the API, the ``id`` converter."""
+"""Error pages (with the footer) for the site, JSON errors for the API, the ``id`` converter.
+
+A view fetches a record through the domain (tracker) and lets its NotFoundError or
+PermissionDeniedError propagate: one handler here answers 404 or 403 (flaskr's
+``get_post(id)`` rule, once for every page)."""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
+
+from tracker.errors import NotFoundError, PermissionDeniedError, TrackerError
 
 #: Plain-language messages for the error pages.
 MESSAGES = {
@@ -64,6 +70,8 @@ def init_app(app: Flask) -> None:
         return response
 
     app.register_error_handler(IntegrityError, _integrity_error)
+    app.register_error_handler(NotFoundError, _tracker_refusal)
+    app.register_error_handler(PermissionDeniedError, _tracker_refusal)
 
 
 def _integrity_error(_exc: IntegrityError) -> Response:
@@ -74,4 +82,23 @@ def _integrity_error(_exc: IntegrityError) -> Response:
     if is_api_request():
         return json_error(409, CLASH_MESSAGE)
     return Response(render_template("error.html", message=MESSAGES[409]), 409,
+                    mimetype="text/html")
+
+
+def page_message(exc: TrackerError, status: int) -> str:
+    """The domain's message as a sentence for an error page ("no attack 7" -> "No attack 7.")."""
+    text = exc.message.strip().rstrip(".")
+    return f"{text[:1].upper()}{text[1:]}." if text else MESSAGES[status]
+
+
+def _tracker_refusal(exc: NotFoundError | PermissionDeniedError) -> Response:
+    """A record that is missing or not visible (404), or an action not allowed (403), raised
+    by the domain in any view: nothing of the request is kept."""
+    session = g.get("db")
+    if session is not None:
+        session.rollback()
+    code = 404 if isinstance(exc, NotFoundError) else 403
+    if is_api_request():
+        return json_error(code, exc.message, exc.field)
+    return Response(render_template("error.html", message=page_message(exc, code)), code,
                     mimetype="text/html")

@@ -7,6 +7,8 @@ from datetime import timedelta
 from flask import Flask, current_app, request
 from flask_login import UserMixin, login_user
 
+from tracker.accounts.sessions import check_session, create_session, needs_touch, touch
+from tracker.models import User
 from web.db import SAFE_METHODS, db_session, settings
 from web.extensions import login_manager
 
@@ -27,7 +29,7 @@ class CurrentUser(UserMixin):
     server-side session row (tracker.accounts.sessions), never the user's id.
     """
 
-    def __init__(self, user, token: str) -> None:
+    def __init__(self, user: User, token: str) -> None:
         self.user = user
         self.token = token
 
@@ -48,8 +50,6 @@ def _idle_limits() -> dict[str, timedelta]:
 @login_manager.user_loader
 def _load_user(token: str) -> CurrentUser | None:
     """Accept only the token of a live session row; note its use now and then."""
-    from tracker.accounts.sessions import check_session, needs_touch
-
     found = check_session(db_session(), token, **_idle_limits())
     if found is None:
         return None
@@ -61,8 +61,6 @@ def _load_user(token: str) -> CurrentUser | None:
 
 def _touch(session_id: int) -> None:
     """Write ``last_seen_at``: in the request's writer session, or (GET) a short one of its own."""
-    from tracker.accounts.sessions import touch
-
     if request.method not in SAFE_METHODS:
         touch(db_session(), session_id)  # committed with the request's change (or not at all)
         return
@@ -71,10 +69,8 @@ def _touch(session_id: int) -> None:
         writer.commit()
 
 
-def start_session(user, *, remember: bool = False) -> None:
+def start_session(user: User, *, remember: bool = False) -> None:
     """Log ``user`` in with a new server-side session (the caller's session is committed)."""
-    from tracker.accounts.sessions import create_session
-
     session = db_session()
     raw, _ = create_session(session, user, remember=remember,
                             user_agent=request.user_agent.string or "")

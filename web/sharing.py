@@ -4,10 +4,30 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
-from web.access import me, role_required, viewable_patient
+from tracker.accounts.audit import events_for_patient
+from tracker.accounts.sharing import (
+    count_redeem_attempt,
+    create_invitation,
+    links_of_patient,
+    pending_codes,
+    redeem_invitation,
+    revoke_link,
+)
+from tracker.accounts.sharing import revoke_code as revoke_share_code
+from tracker.accounts.throttle import ThrottledError
+from tracker.diary.attacks import list_attacks
+from tracker.diary.checkins import list_checkins
+from tracker.diary.courses import list_courses
+from tracker.diary.profile import list_location_periods
+from tracker.errors import TrackerError
+from tracker.models import User
+from tracker.reports.access import view_diary
+from web.access import me, role_required
+from web.dashboard import SORT_KEYS, clinician_rows, send_export
 from web.db import db_session, settings
 from web.forms import ActionForm, RedeemForm, add_error
 
@@ -24,12 +44,14 @@ ACTIONS = {
     "view_diary": "viewed the diary",
     "view_report": "viewed the report",
     "export_attacks": "exported the attacks (CSV)",
+    "export_daily": "exported the daily table (CSV)",
+    "export_pressure": "exported the hourly pressure (CSV)",
+    "export_summary": "exported the report summary (CSV)",
 }
 
 
 def _sharing_page(code: str | None = None, status: int = 200) -> ResponseReturnValue:
-    from tracker.accounts.sharing import links_of_patient, pending_codes
-
+    """The sharing page, with a new code shown once when there is one."""
     session = db_session()
     return render_template(
         "sharing.html", links=links_of_patient(session, me()), code=code,
@@ -50,8 +72,6 @@ def sharing() -> ResponseReturnValue:
 @role_required("patient")
 def create_code() -> ResponseReturnValue:
     """Create a single-use share code and show it once (it is never stored in clear)."""
-    from tracker.accounts.sharing import create_invitation
-
     form = ActionForm()
     if not form.validate_on_submit():
         return _sharing_page(status=400)
@@ -65,14 +85,8 @@ def create_code() -> ResponseReturnValue:
 @role_required("patient")
 def revoke(link_id: int) -> ResponseReturnValue:
     """End one clinician's access to the diary."""
-    from tracker.accounts.sharing import revoke_link
-    from tracker.errors import NotFoundError
-
     session = db_session()
-    try:
-        revoke_link(session, me(), link_id)
-    except NotFoundError:
-        return render_template("error.html", message="No such sharing."), 404
+    revoke_link(session, me(), link_id)
     session.commit()
     flash("Access ended. That clinician can no longer see your diary, and your unused share "
           "codes no longer work.")
@@ -83,14 +97,8 @@ def revoke(link_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def revoke_code(code_id: int) -> ResponseReturnValue:
     """Revoke an unused share code, so nobody can redeem it any more."""
-    from tracker.accounts.sharing import revoke_code as revoke
-    from tracker.errors import NotFoundError
-
     session = db_session()
-    try:
-        revoke(session, me(), code_id)
-    except NotFoundError:
-        return render_template("error.html", message="No such unused share code."), 404
+    revoke_share_code(session, me(), code_id)
     session.commit()
     flash("Share code revoked. It can no longer be used.")
     return redirect(url_for("sharing.sharing"))
@@ -100,9 +108,6 @@ def revoke_code(code_id: int) -> ResponseReturnValue:
 @role_required("patient")
 def audit() -> ResponseReturnValue:
     """The patient's audit log: who viewed or exported their data, and sharing changes."""
-    from tracker.accounts.audit import events_for_patient
-    from tracker.models import User
-
     session = db_session()
     events = events_for_patient(session, me())
     actor_ids = {e.actor_id for e in events if e.actor_id is not None}
@@ -115,8 +120,6 @@ def audit() -> ResponseReturnValue:
 @role_required("clinician")
 def patients() -> ResponseReturnValue:
     """A clinician's list of the patients who share their diary, and the redeem form."""
-    from web.dashboard import SORT_KEYS, clinician_rows
-
     sort = request.args.get("sort", "name")
     descending = request.args.get("dir") == "desc"
     return render_template("patients.html", rows=clinician_rows(sort, descending),
@@ -124,10 +127,8 @@ def patients() -> ResponseReturnValue:
                            descending=descending)
 
 
-def _count_attempt(session) -> None:
+def _count_attempt(session: Session) -> None:
     """Count a share-code attempt of this clinician and address (kept even if it fails)."""
-    from tracker.accounts.sharing import count_redeem_attempt
-
     web = settings().web
     try:
         count_redeem_attempt(session, me(), request.remote_addr or "",
@@ -141,10 +142,6 @@ def _count_attempt(session) -> None:
 @role_required("clinician")
 def redeem() -> ResponseReturnValue:
     """Redeem a patient's share code; the patient then appears on the list."""
-    from tracker.accounts.sharing import redeem_invitation
-    from tracker.accounts.throttle import ThrottledError
-    from tracker.errors import TrackerError
-
     form = RedeemForm()
     status = 200
     if form.validate_on_submit():
@@ -169,17 +166,8 @@ def redeem() -> ResponseReturnValue:
 @role_required("clinician")
 def patient(patient_id: int) -> ResponseReturnValue:
     """A linked patient's diary, read-only (the view is written to the patient's audit log)."""
-    from tracker.accounts.audit import record_access
-    from tracker.diary.attacks import list_attacks
-    from tracker.diary.checkins import list_checkins
-    from tracker.diary.courses import list_courses
-    from tracker.diary.profile import list_location_periods
-
     session = db_session()
-    person = viewable_patient(patient_id)
-    if person is None:
-        return render_template("error.html", message="No such patient on your list."), 404
-    record_access(session, me(), person, "view_diary")
+    person = view_diary(session, me(), patient_id)
     session.commit()
     items = list_attacks(session, person)
     items.reverse()
@@ -193,18 +181,6 @@ def patient(patient_id: int) -> ResponseReturnValue:
 @bp.route("/patients/<id:patient_id>/attacks.csv")
 @role_required("clinician", "patient")
 def export(patient_id: int) -> ResponseReturnValue:
-    """Export a patient's attacks as CSV (the patient's own, or a linked patient's; audited)."""
-    from tracker.accounts.audit import record_access
-    from tracker.diary.attacks import list_attacks
-    from tracker.diary.attacks_csv import export_attacks_csv
-
-    session = db_session()
-    person = viewable_patient(patient_id)
-    if person is None:
-        return render_template("error.html", message="No such patient."), 404
-    record_access(session, me(), person, "export_attacks")
-    session.commit()
-    body = export_attacks_csv(list_attacks(session, person))
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="attacks-{person.id}.csv"',
-    })
+    """The attack export's first address, kept for links and bookmarks: the same answer as
+    ``/patients/<id>/export/attacks.csv`` (dashboard.export_csv), from the same code."""
+    return send_export(patient_id, "attacks")

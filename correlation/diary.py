@@ -106,10 +106,15 @@ def onset_days(n_days: int, first: np.ndarray) -> np.ndarray:
 
 
 def covered_days(
-    n_days: int, first_day: date, checkin_days: frozenset[date] | None, attack_day: np.ndarray
+    n_days: int, first_day: date, checkin_days: frozenset[date] | None, attack_day: np.ndarray,
+    checkins_from: date | None = None,
 ) -> np.ndarray:
-    """Covered days: all days without check-ins, else check-in or attack days (DESIGN method 6)."""
-    if checkin_days is None:
+    """Covered days by date (DESIGN method 6, amendment A1).
+
+    Before ``checkins_from`` every day is covered (assumed completeness); from it on, a day is
+    covered when it has a check-in or an attack. Without check-in mode all days are covered.
+    """
+    if checkin_days is None or checkins_from is None:
         return np.ones(n_days, dtype=bool)
     out = attack_day.copy()
     base = first_day.toordinal()
@@ -117,6 +122,8 @@ def covered_days(
                       count=len(checkin_days))
     idx = idx[(idx >= 0) & (idx < n_days)]
     out[idx] = True
+    mode_start = min(max(checkins_from.toordinal() - base, 0), n_days)
+    out[:mode_start] = True
     return out
 
 
@@ -173,6 +180,7 @@ def diary_days(
     migraine_kinds: Iterable[str] = ("migraine",),
     checkin_days: frozenset[date] | None = None,
     window_lead: int = 0,
+    checkins_from: date | None = None,
 ) -> DiaryDays:
     """Diary stage per local day from first_day, given each day's window (DESIGN method 4-6).
 
@@ -189,7 +197,7 @@ def diary_days(
     migraine_day = mig_all[1:]
     headache_day = head_all[1:]
     onset = onset_all[1:]
-    covered = covered_days(n_days, first_day, checkin_days, headache_day)
+    covered = covered_days(n_days, first_day, checkin_days, headache_day, checkins_from)
     at_risk = at_risk_days(covered, mig_all[:-1])
     first = ad.first - 1
     last = ad.last - 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -52,6 +52,10 @@ class Course:
             raise ValueError("ended_on must not be before started_on")
 
 
+def _is_day(value: object) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
 @dataclass(frozen=True)
 class PatientSeries:
     """Everything the analysis needs about one patient (DESIGN method 1-7)."""
@@ -65,6 +69,10 @@ class PatientSeries:
     course: Course
     checkin_days: frozenset[date] | None = None
     location_change_days: frozenset[date] = field(default_factory=frozenset)
+    #: First day of check-in mode (amendment A1): before it every day from tracking start is
+    #: covered under assumed completeness; from it on, a day needs a check-in or an attack.
+    #: None: the first check-in day (no check-ins: no check-in mode, every day assumed).
+    checkins_from: date | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -95,4 +103,27 @@ class PatientSeries:
         object.__setattr__(self, "attacks", attacks)
         if self.checkin_days is not None:
             object.__setattr__(self, "checkin_days", frozenset(self.checkin_days))
+        self._settle_checkins_from()
         object.__setattr__(self, "location_change_days", frozenset(self.location_change_days))
+
+    def _settle_checkins_from(self) -> None:
+        """Default check-in mode's start to the first check-in (amendment A1)."""
+        start = self.checkins_from
+        if start is not None and not _is_day(start):
+            raise ValueError("checkins_from must be a date")
+        if start is None and self.checkin_days:
+            start = min(self.checkin_days)
+        if start is not None and self.checkin_days is None:
+            object.__setattr__(self, "checkin_days", frozenset())
+        object.__setattr__(self, "checkins_from", start)
+
+    def assumed_days(self, first: date, last: date | None) -> int:
+        """Days of first..last (inclusive, within tracking) covered by assumed completeness."""
+        if last is None:
+            return 0
+        lo = max(first, self.tracking_start)
+        hi = min(last, self.report_date)
+        if self.checkins_from is not None:
+            hi = min(hi, self.checkins_from - timedelta(days=1))
+        return max(0, (hi - lo).days + 1)
+

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .caveats import CaveatInputs, build_caveats
 from .conditional import sensitivity_ratio_exact
 from .config import MethodConfig
 from .days import DayTable
@@ -22,9 +23,7 @@ from .diary import (
 )
 from .findings import (
     Bounds,
-    CaveatInputs,
     Finding,
-    build_caveats,
     build_findings,
     decide_verdict,
     weather_known_days,
@@ -342,6 +341,7 @@ def analyze(
     diary = diary_days(
         series.attacks, series.timezone, first, n, weather_from_onsets.window,
         cfg.migraine_kinds, series.checkin_days, window_lead=lead,
+        checkins_from=series.checkins_from,
     )
     bounds = period_bounds(series.course, last, cfg)
     ranges, period_code = _period_index_ranges(bounds, first, n)

@@ -85,6 +85,8 @@ class SimulatedPatient:
             report_date=self.report_date,
             course=self.course,
             checkin_days=self.checkin_days,
+            # the simulated patient checks in from the first day on (A1)
+            checkins_from=self.tracking_start if self.checkin_days is not None else None,
         )
 
 

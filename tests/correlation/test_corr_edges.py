@@ -1,3 +1,4 @@
+import dataclasses
 import json
 from datetime import UTC, date, datetime
 
@@ -17,8 +18,11 @@ def test_empty_or_tiny_pressure_series(h, pressure):
 
 
 def test_single_day_and_empty_checkins(h):
-    r = analyze(h.series([], tracking_start=date(2026, 1, 5), report_date=date(2026, 1, 5),
-                         checkin_days=frozenset()))
+    day = date(2026, 1, 5)
+    series = h.series([], tracking_start=day, report_date=day, checkin_days=frozenset())
+    # A1: no check-in yet means check-in mode has not begun: the day is assumed recorded
+    assert analyze(series).days.covered.all()
+    r = analyze(dataclasses.replace(series, checkins_from=day))
     assert len(r.days) == 1 and not r.days.covered.any()
     assert r.verdict == "insufficient_data"
     json.dumps(r.to_dict(include_days=True), allow_nan=False)

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tracker.accounts.audit import record_event
+from tracker.accounts.throttle import check_attempts
 from tracker.accounts.tokens import hash_token
 from tracker.clock import utcnow
 from tracker.diary.profile import require_patient
@@ -54,8 +55,6 @@ def count_redeem_attempt(
 
     Commit right after (before redeeming), so a failed attempt still counts.
     """
-    from tracker.accounts.throttle import check_attempts
-
     check_attempts(session, (
         ("share_code_account", str(clinician.id), per_account),
         ("share_code_address", address or "unknown", per_address),

@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from apiflask import APIFlask
 from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from web import openapi
 from web.extensions import csrf, login_manager
 
 
@@ -22,7 +24,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     from tracker.settings import Settings, load_settings
 
-    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
+    # APIFlask is Flask plus the OpenAPI document built from the API's schemas; its own
+    # spec and docs routes and its JSON errors for the pages are off (web.openapi serves
+    # the document, web.errors answers errors).
+    app = APIFlask(__name__, title="migraine-weather API", version="1.0.0", spec_path=None,
+                   docs_path=None, json_errors=False, instance_path=str(Path.cwd() / "instance"))
     test_config = dict(test_config or {})
     settings: Settings = test_config.pop("SETTINGS", None) or load_settings(
         test_config.pop("CONFIG_PATH", None)
@@ -39,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=5 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
     )
+    openapi.configure(app)
     app.config.update(test_config)
     app.extensions["mw_settings"] = settings
     engine = test_config.get("ENGINE") or make_engine(database_url)
@@ -52,18 +59,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from web import (
-        account,
-        api,
-        auth,
-        dashboard,
-        diary,
-        errors,
-        openapi,
-        pages,
-        security,
-        sharing,
-    )
+    from web import account, api, auth, dashboard, diary, errors, pages, security, sharing
 
     errors.init_app(app)  # first: the ``id`` URL converter is needed by the blueprints
     app.register_blueprint(pages.bp)

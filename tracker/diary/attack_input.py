@@ -6,13 +6,37 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from tracker.clock import utcnow
-from tracker.diary.validation import check_aware, check_scale, check_text
+from tracker.diary.fields import FieldRule, rules_by_name
+from tracker.diary.validation import check_aware
 from tracker.errors import ValidationError
 
 ATTACK_KINDS = ("migraine", "headache")
 
 #: How far in the future a start may lie (clock skew between a phone and the server).
 FUTURE_TOLERANCE = timedelta(minutes=5)
+
+_FUTURE = (f"in the future (up to {int(FUTURE_TOLERANCE.total_seconds() // 60)} minutes of "
+           "clock skew are accepted)")
+
+#: The rules of an attack's fields, declared once: validate_attack, the API's schemas (and so
+#: the OpenAPI document), the attack form and the CSV import read them.
+ATTACK_RULES = rules_by_name(
+    FieldRule("started_at", "instant", "Started", required=True,
+              beyond_schema=f"Not {_FUTURE}."),
+    FieldRule("ended_at", "instant", "Ended (leave empty if ongoing)", "Empty while ongoing.",
+              nullable=True, beyond_schema=f"Not before started_at, and not {_FUTURE}."),
+    FieldRule("kind", "choice", "Kind", default="migraine", choices=ATTACK_KINDS),
+    FieldRule("intensity", "int", "Peak intensity", "Peak intensity.", nullable=True,
+              minimum=0, maximum=10),
+    FieldRule("aura", "bool", "Aura", default=False),
+    FieldRule("medication", "text", "Acute medication", default="", max_length=200),
+    FieldRule("medication_helped", "bool", "Did it help?", nullable=True),
+    FieldRule("threat", "int", "How threatening did it feel?", "How threatening it felt.",
+              nullable=True, minimum=0, maximum=10),
+    FieldRule("expected_weather", "bool", "Did you expect it because of the weather?",
+              "Did the patient expect it because of the weather?", nullable=True),
+    FieldRule("notes", "text", "Notes", default="", max_length=5000),
+)
 
 
 @dataclass
@@ -32,6 +56,7 @@ class AttackInput:
 
 
 ATTACK_FIELDS = tuple(f.name for f in fields(AttackInput))
+assert ATTACK_FIELDS == tuple(ATTACK_RULES), "one rule per attack field, in order"
 
 
 def validate_attack(data: AttackInput, now: datetime | None = None) -> AttackInput:
@@ -46,16 +71,17 @@ def validate_attack(data: AttackInput, now: datetime | None = None) -> AttackInp
             raise ValidationError("the end is in the future", "ended_at")
     if data.started_at > now + FUTURE_TOLERANCE:
         raise ValidationError("the start is in the future", "started_at")
-    if data.kind not in ATTACK_KINDS:
-        raise ValidationError(f"{data.kind!r} is not one of {', '.join(ATTACK_KINDS)}", "kind")
-    check_scale(data.intensity, "intensity")
-    check_scale(data.threat, "threat")
+    kinds = ATTACK_RULES["kind"].choices
+    if data.kind not in kinds:
+        raise ValidationError(f"{data.kind!r} is not one of {', '.join(kinds)}", "kind")
+    ATTACK_RULES["intensity"].check(data.intensity)
+    ATTACK_RULES["threat"].check(data.threat)
     for name in ("aura",):
         if not isinstance(getattr(data, name), bool):
             raise ValidationError("expected yes or no", name)
     for name in ("medication_helped", "expected_weather"):
         if getattr(data, name) not in (None, True, False):
             raise ValidationError("expected yes, no or empty", name)
-    check_text(data.medication, "medication", 200)
-    check_text(data.notes, "notes", 5000)
+    ATTACK_RULES["medication"].check(data.medication)
+    ATTACK_RULES["notes"].check(data.notes)
     return data

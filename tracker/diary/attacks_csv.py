@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from tracker.clock import utcnow
 from tracker.csvfmt import NotTextError, decode_text, unescape_cell, write_csv
-from tracker.diary.attack_input import ATTACK_FIELDS, AttackInput, validate_attack
+from tracker.diary.attack_input import ATTACK_FIELDS, ATTACK_RULES, AttackInput, validate_attack
 from tracker.diary.attack_overlap import SpanIndex, overlaps_within, span
 from tracker.diary.validation import check_day
 from tracker.errors import TrackerError
@@ -22,19 +22,9 @@ if TYPE_CHECKING:
 
     from tracker.models import Attack, User
 
-COLUMNS = (
-    "started_at",
-    "ended_at",
-    "kind",
-    "intensity",
-    "aura",
-    "medication",
-    "medication_helped",
-    "threat",
-    "expected_weather",
-    "notes",
-)
-REQUIRED = ("started_at",)
+#: The columns are the attack's fields, with their rules (tracker.diary.attack_input).
+COLUMNS = tuple(ATTACK_RULES)
+REQUIRED = tuple(name for name, rule in ATTACK_RULES.items() if rule.required)
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 #: Rows per INSERT statement of an import (bounds the memory of one batch).
@@ -138,7 +128,7 @@ def _parse_row(row: dict[str, str], zone: ZoneInfo) -> AttackInput:
     return AttackInput(
         started_at=_parse_instant(cell("started_at"), zone, "started_at"),
         ended_at=_parse_instant(ended, zone, "ended_at") if ended else None,
-        kind=cell("kind").strip().lower() or "migraine",
+        kind=cell("kind").strip().lower() or ATTACK_RULES["kind"].default,
         intensity=_parse_int(cell("intensity"), "intensity"),
         aura=bool(_parse_bool(cell("aura"), "aura", allow_empty=True)),
         medication=unescape_cell(cell("medication")),

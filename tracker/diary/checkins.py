@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
+from tracker.diary.fields import CHECKIN_RULES
 from tracker.diary.locks import lock_patient_diary
 from tracker.diary.profile import local_today, require_patient
-from tracker.diary.validation import check_day, check_text, is_row_id
+from tracker.diary.validation import check_day, is_row_id
 from tracker.errors import NotFoundError, ValidationError
 from tracker.models import CheckIn, User
 
@@ -28,7 +29,7 @@ def record_checkin(
     profile = require_patient(patient)
     now = now or utcnow()
     check_day(day, "day")
-    check_text(note, "note", 2000)
+    CHECKIN_RULES["note"].check(note)
     if day > local_today(profile.timezone, now):
         raise ValidationError("the day is in the future", "day")
     lock_patient_diary(session, patient.id)  # one check-in a day: select, then insert
@@ -39,7 +40,7 @@ def record_checkin(
         checkin = CheckIn(patient_id=patient.id, day=day, created_at=now)
         session.add(checkin)
     checkin.headache_free = bool(headache_free)
-    checkin.note = (note or "")[:2000]
+    checkin.note = note or ""
     profile.checkins_in_use = True
     session.flush()
     return checkin

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
+from tracker.diary.fields import COURSE_RULES
 from tracker.diary.profile import require_patient
-from tracker.diary.validation import check_day, check_scale, check_text, is_row_id
+from tracker.diary.validation import check_day, is_row_id
 from tracker.errors import NotFoundError, ValidationError
 from tracker.models import TreatmentCourse, User
 
@@ -51,11 +52,12 @@ def _check_course(
         check_day(ended_on, "ended_on")
         if ended_on < started_on:
             raise ValidationError("the course ends before it starts", "ended_on")
-    if not isinstance(kind, str) or not kind.strip() or len(kind) > 40:
-        raise ValidationError("give the kind of treatment (at most 40 characters)", "kind")
-    check_text(kind, "kind", 40)
-    check_scale(sessions, "sessions", 0, 500)
-    check_text(notes, "notes", 5000)
+    longest = COURSE_RULES["kind"].max_length
+    if not isinstance(kind, str) or not kind.strip() or len(kind) > (longest or 0):
+        raise ValidationError(f"give the kind of treatment (at most {longest} characters)", "kind")
+    COURSE_RULES["kind"].check(kind)
+    COURSE_RULES["sessions"].check(sessions)
+    COURSE_RULES["notes"].check(notes)
 
 
 def update_course(

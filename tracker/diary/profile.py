@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
+from tracker.diary.fields import LOCATION_RULES
 from tracker.diary.locks import lock_patient_diary
 from tracker.diary.validation import (
     check_day,
     check_latitude,
     check_longitude,
-    check_text,
     check_timezone,
     is_row_id,
 )
@@ -71,7 +71,7 @@ def add_location_period(
     check_latitude(latitude)
     check_longitude(longitude)
     check_timezone(timezone)
-    check_text(label, "label", 120)
+    LOCATION_RULES["label"].check(label)
     lock_patient_diary(session, patient.id)  # one period a day: select, then insert
     existing = session.scalar(
         select(LocationPeriod).where(
@@ -82,7 +82,7 @@ def add_location_period(
     period.latitude = float(latitude)
     period.longitude = float(longitude)
     period.timezone = timezone
-    period.label = (label or "").strip()[:120]
+    period.label = (label or "").strip()
     session.add(period)
     session.flush()
     return period

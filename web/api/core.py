@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from apiflask import APIBlueprint
+from apiflask.exceptions import HTTPError
+from flask import Response, current_app, g, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from tracker.accounts.tokens import authenticate_token
+from tracker.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    TrackerError,
+)
+from web.api.schemas import UNKNOWN
 from web.db import db_session
 from web.errors import json_error
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="api")
 
 #: The deepest nesting of arrays and objects a request body may have (the API's are flat).
 MAX_JSON_DEPTH = 32
@@ -42,8 +49,6 @@ def api_user():
 @bp.before_request
 def _authenticate() -> None:
     """Accept only ``Authorization: Bearer <token>``; a browser session cookie is ignored."""
-    from tracker.accounts.tokens import authenticate_token
-
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise ApiError(401, "send a personal access token as 'Authorization: Bearer <token>'")
@@ -68,14 +73,8 @@ def _api_error(exc: ApiError) -> Response:
     return json_error(exc.status, exc.message, exc.field)
 
 
-def _tracker_error(exc: Exception) -> Response:
-    from tracker.errors import (
-        AuthenticationError,
-        ConflictError,
-        NotFoundError,
-        PermissionDeniedError,
-    )
-
+@bp.errorhandler(TrackerError)
+def _tracker_error(exc: TrackerError) -> Response:
     db_session().rollback()
     status = 400
     if isinstance(exc, ConflictError):
@@ -86,17 +85,31 @@ def _tracker_error(exc: Exception) -> Response:
         status = 403
     elif isinstance(exc, AuthenticationError):
         status = 401
-    return json_error(status, exc.message, exc.field)  # type: ignore[attr-defined]
+    return json_error(status, exc.message, exc.field)
 
 
-def register_tracker_errors() -> None:
-    """Answer every tracker domain error raised in an API view as JSON."""
-    from tracker.errors import TrackerError
+@bp.errorhandler(HTTPError)
+def validation_error(error: HTTPError) -> Response:
+    """Answer a request that does not fit its schema: 400 naming the first bad member."""
+    db_session().rollback()
+    field, message = first_error(error.detail)
+    return json_error(400, message, field)
 
-    bp.register_error_handler(TrackerError, _tracker_error)
 
-
-register_tracker_errors()
+def first_error(detail: Any) -> tuple[str | None, str]:
+    """Return ``(field, message)`` of webargs' error detail; unknown members come first."""
+    members: dict[str, Any] = {}
+    for location in (detail or {}).values():
+        members.update(location if isinstance(location, dict) else {"_schema": location})
+    ordered = sorted(members.items(), key=lambda item: UNKNOWN not in str(item[1]))
+    for name, messages in ordered:
+        message = messages[0] if isinstance(messages, list) and messages else str(messages)
+        if name == "_schema":
+            return None, _NOT_AN_OBJECT
+        if message == UNKNOWN:
+            return name, f"unknown field {name!r}"
+        return name, str(message)
+    return None, "the request does not fit the API's schema"
 
 
 def role(*roles: str) -> Callable:
@@ -107,6 +120,20 @@ def role(*roles: str) -> Callable:
         def wrapped(*args: Any, **kwargs: Any):
             if api_user().role not in roles:
                 raise ApiError(403, f"only for {' or '.join(roles)} accounts")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def found(getter: Callable, arg: str) -> Callable:
+    """Look the record ``arg`` up with ``getter`` before the body is read (404 before 400)."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any):
+            getter(db_session(), api_user(), kwargs[arg])
             return view(*args, **kwargs)
 
         return wrapped
@@ -126,19 +153,29 @@ def no_content() -> Response:
     return Response(status=204)
 
 
-def body(allowed: Iterable[str], required: Iterable[str] = ()) -> dict[str, Any]:
-    """Return the JSON object of the request; unknown or missing members are a 400."""
-    data = read_json()
-    if not isinstance(data, dict):
-        raise ApiError(400, _NOT_AN_OBJECT)
-    allowed = set(allowed)
-    for key in data:
-        if key not in allowed:
-            raise ApiError(400, f"unknown field {key!r}", str(key))
-    for key in required:
-        if key not in data:
-            raise ApiError(400, "this field is required", key)
-    return data
+def json_object(view: Callable) -> Callable:
+    """Check the body is one JSON object (413 past the size limit, 400 if nested too deeply)."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any):
+        if not isinstance(read_json(), dict):
+            raise ApiError(400, _NOT_AN_OBJECT)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def body(schema: Any) -> Callable:
+    """Parse and validate the JSON body with ``schema`` (passed to the view as ``json_data``).
+
+    The view gets the body only after the role check (403 before 400), and a body that is not
+    a JSON object is refused in the API's words before the schema looks at it.
+    """
+
+    def decorate(view: Callable) -> Callable:
+        return json_object(bp.input(schema, location="json")(view))
+
+    return decorate
 
 
 def read_json() -> Any:
@@ -177,78 +214,34 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
-def parse_instant(value: Any, field: str, nullable: bool = False) -> datetime | None:
-    """Parse an ISO 8601 date-time with offset (None only if ``nullable``)."""
-    if value is None and nullable:
-        return None
-    if not isinstance(value, str):
-        raise ApiError(400, "expected an ISO 8601 date and time with offset", field)
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("z", "Z").replace("t", "T"))
-    except ValueError as exc:
-        raise ApiError(400, "expected an ISO 8601 date and time with offset", field) from exc
-    if parsed.tzinfo is None:
-        raise ApiError(400, "a date and time needs an offset, e.g. +02:00 or Z", field)
-    return parsed
+#: The error statuses of the API and what each means (the document's response descriptions).
+ERRORS = {
+    400: "Invalid request: a bad value, a missing field or an unknown one (`field` names it).",
+    401: "No token, or an unknown or revoked one.",
+    403: "The account's role may not use this operation.",
+    404: "No such record, or not visible to this account.",
+    409: "The change clashes with stored data (e.g. an overlapping attack).",
+    429: "Too many attempts in the last hour; try again later.",
+}
 
 
-def parse_day(value: Any, field: str, nullable: bool = False) -> date | None:
-    """Parse a ``YYYY-MM-DD`` date (None only if ``nullable``)."""
-    if value is None and nullable:
-        return None
-    if not isinstance(value, str) or not _DATE.match(value):
-        raise ApiError(400, "expected a date as YYYY-MM-DD", field)
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ApiError(400, "expected a date as YYYY-MM-DD", field) from exc
+def operation(op_id: str, summary: str, *, errors: tuple[int, ...] = (),
+              description: str = "", rules: Any = None, by_role: bool = True,
+              responses: dict[int, Any] | None = None) -> Callable:
+    """Document an operation: id, summary, error statuses and the rules beyond its schema.
 
-
-def parse_int(value: Any, field: str, nullable: bool = True) -> int | None:
-    """Accept a JSON integer (None if ``nullable``)."""
-    if value is None and nullable:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ApiError(400, "expected a whole number", field)
-    return value
-
-
-def parse_number(value: Any, field: str) -> float:
-    """Accept a JSON number."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ApiError(400, "expected a number", field)
-    return float(value)
-
-
-def parse_bool(value: Any, field: str, nullable: bool = False) -> bool | None:
-    """Accept a JSON boolean (None if ``nullable``)."""
-    if value is None and nullable:
-        return None
-    if not isinstance(value, bool):
-        raise ApiError(400, "expected true or false" + (" or null" if nullable else ""), field)
-    return value
-
-
-def parse_str(value: Any, field: str) -> str:
-    """Accept a JSON string (domain validation checks its length and characters)."""
-    if not isinstance(value, str):
-        raise ApiError(400, "expected a string", field)
-    return value
-
-
-def query_flag(name: str) -> bool:
-    """Read a boolean query parameter (true/false/1/0; absent is false)."""
-    value = request.args.get(name)
-    if value is None:
-        return False
-    if value.lower() in ("true", "1"):
-        return True
-    if value.lower() in ("false", "0"):
-        return False
-    raise ApiError(400, "expected true or false", name)
-
-
-def query_day(name: str) -> date | None:
-    """Read an optional ``YYYY-MM-DD`` query parameter."""
-    value = request.args.get(name)
-    return None if value is None else parse_day(value, name)
+    ``rules`` (field name -> FieldRule) lists, as ``x-rules-beyond-schema``, the rules JSON
+    Schema cannot state; a request that keeps to the schema is refused only for one of them.
+    """
+    beyond = {name: rule.beyond_schema for name, rule in (rules or {}).items()
+              if rule.beyond_schema}
+    extensions = {}
+    if beyond:
+        listed = " ".join(f"`{name}`: {rule}" for name, rule in beyond.items())
+        description = (f"{description} Rules beyond the schema (400 naming the field): "
+                       f"{listed}").strip()
+        extensions["x-rules-beyond-schema"] = beyond
+    codes = (401, *((403,) if by_role else ()), *errors)
+    return bp.doc(operation_id=op_id, summary=summary, description=description or None,
+                  responses={**(responses or {}), **{code: ERRORS[code] for code in codes}},
+                  extensions=extensions or None)

@@ -1,4 +1,8 @@
-"""API: the patient's own attacks, check-ins, treatment courses and location periods."""
+"""API: the patient's own attacks, check-ins, treatment courses and location periods.
+
+Bodies are parsed and validated by the schemas of :mod:`web.api.schemas` (built from tracker's
+field rules); the domain functions then apply the rules that compare fields or the clock.
+"""
 
 from __future__ import annotations
 
@@ -6,322 +10,272 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apiflask.views import MethodView
 from flask.typing import ResponseReturnValue
 
-from web.api.core import (
-    ApiError,
-    api_user,
-    body,
-    bp,
-    no_content,
-    ok,
-    parse_bool,
-    parse_day,
-    parse_instant,
-    parse_int,
-    parse_number,
-    parse_str,
-    query_day,
-    role,
+from tracker.diary.attack_input import ATTACK_RULES, AttackInput
+from tracker.diary.attacks import (
+    attack_input,
+    delete_attack,
+    get_attack,
+    list_attacks,
+    record_attack,
+    update_attack,
 )
+from tracker.diary.checkins import delete_checkin, list_checkins, record_checkin
+from tracker.diary.courses import (
+    delete_course,
+    get_course,
+    list_courses,
+    record_course,
+    update_course,
+)
+from tracker.diary.fields import CHECKIN_RULES, COURSE_RULES
+from tracker.diary.profile import (
+    add_location_period,
+    delete_location_period,
+    list_location_periods,
+    local_today,
+)
+from web.api import schemas
+from web.api.core import api_user, body, bp, found, no_content, operation, role
 from web.db import db_session
 
-ATTACK_FIELDS = ("started_at", "ended_at", "kind", "intensity", "aura", "medication",
-                 "medication_helped", "threat", "expected_weather", "notes")
-COURSE_FIELDS = ("kind", "started_on", "ended_on", "sessions", "notes")
-CHECKIN_FIELDS = ("day", "headache_free", "note")
-LOCATION_FIELDS = ("starts_on", "latitude", "longitude", "timezone", "label")
+_PATIENT = "Patient accounts only (others get 403)."
+_DELETED = {"status_code": 204, "description": "Deleted."}
 
 
 def _zone() -> ZoneInfo:
     return ZoneInfo(api_user().profile.timezone)
 
 
-def attack_json(attack: Any, zone: ZoneInfo) -> dict[str, Any]:
-    """Return an attack as the API shows it (instants with the patient's local offset)."""
-    return {
-        "id": attack.id,
-        "started_at": attack.started_at.astimezone(zone).isoformat(),
-        "ended_at": attack.ended_at.astimezone(zone).isoformat() if attack.ended_at else None,
-        "kind": attack.kind,
-        "intensity": attack.intensity,
-        "aura": bool(attack.aura),
-        "medication": attack.medication or "",
-        "medication_helped": attack.medication_helped,
-        "threat": attack.threat,
-        "expected_weather": attack.expected_weather,
-        "notes": attack.notes or "",
-        "source": attack.source,
-        "created_at": attack.created_at.isoformat(),
-        "updated_at": attack.updated_at.isoformat(),
-    }
-
-
-def _apply_attack(data: dict[str, Any], base: Any) -> Any:
-    """Copy the JSON members present in ``data`` onto the AttackInput ``base``."""
-    parsers = {
-        "started_at": lambda v, f: parse_instant(v, f),
-        "ended_at": lambda v, f: parse_instant(v, f, nullable=True),
-        "kind": parse_str,
-        "intensity": parse_int,
-        "aura": lambda v, f: parse_bool(v, f),
-        "medication": parse_str,
-        "medication_helped": lambda v, f: parse_bool(v, f, nullable=True),
-        "threat": parse_int,
-        "expected_weather": lambda v, f: parse_bool(v, f, nullable=True),
-        "notes": parse_str,
-    }
-    for name, value in data.items():
-        setattr(base, name, parsers[name](value, name))
-    return base
+def local_attack(attack: Any, zone: ZoneInfo) -> dict[str, Any]:
+    """Return an attack's members with its instants in the patient's local offset."""
+    shown = {name: getattr(attack, name) for name in schemas.Attack().fields}
+    shown["started_at"] = attack.started_at.astimezone(zone)
+    shown["ended_at"] = attack.ended_at.astimezone(zone) if attack.ended_at else None
+    return shown
 
 
 @bp.get("/attacks")
+@operation("listAttacks", "List attacks (optionally by local start day)", errors=(400,),
+           description=_PATIENT)
 @role("patient")
-def attacks_list() -> ResponseReturnValue:
+@bp.input(schemas.AttackRange, location="query")
+@bp.output(schemas.AttackList, description="Attacks, oldest first.")
+def attacks_list(query_data: dict[str, Any]) -> ResponseReturnValue:
     """List the patient's attacks that start on local days ``from``..``to`` (inclusive)."""
-    from tracker.diary.attacks import list_attacks
-    from tracker.diary.validation import check_day
-
     zone = _zone()
-    first, last = query_day("from"), query_day("to")
-    start = end = None
-    if first is not None:
-        start = datetime.combine(check_day(first, "from"), time(0), zone)
-    if last is not None:
-        end = datetime.combine(check_day(last, "to") + timedelta(days=1), time(0), zone)
+    first, last = query_data.get("from"), query_data.get("to")
+    start = None if first is None else datetime.combine(first, time(0), zone)
+    end = None if last is None else datetime.combine(last + timedelta(days=1), time(0), zone)
     items = list_attacks(db_session(), api_user(), start=start, end=end)
-    return ok({"items": [attack_json(a, zone) for a in items]})
+    return {"items": [local_attack(a, zone) for a in items]}
 
 
 @bp.post("/attacks")
+@operation("createAttack", "Log an attack", errors=(400, 409), description=_PATIENT,
+           rules=ATTACK_RULES)
 @role("patient")
-def attacks_create() -> ResponseReturnValue:
+@body(schemas.AttackInput)
+@bp.output(schemas.Attack, status_code=201, description="The stored attack.")
+def attacks_create(json_data: dict[str, Any]) -> ResponseReturnValue:
     """Log an attack (validated by the same code as the pages)."""
-    from tracker.diary.attack_input import AttackInput
-    from tracker.diary.attacks import record_attack
-
-    data = body(ATTACK_FIELDS, required=("started_at",))
-    attack_input = _apply_attack(data, AttackInput(started_at=parse_instant(
-        data["started_at"], "started_at")))
     session = db_session()
-    attack = record_attack(session, api_user(), attack_input, source="api")
+    attack = record_attack(session, api_user(), AttackInput(**json_data), source="api")
     session.commit()
-    return ok(attack_json(attack, _zone()), 201)
+    return local_attack(attack, _zone())
 
 
 @bp.get("/attacks/<id:attack_id>")
+@operation("getAttack", "Read an attack", errors=(404,), description=_PATIENT)
 @role("patient")
+@bp.output(schemas.Attack, description="The attack.")
 def attacks_read(attack_id: int) -> ResponseReturnValue:
     """Return one of the patient's attacks."""
-    from tracker.diary.attacks import get_attack
-
-    return ok(attack_json(get_attack(db_session(), api_user(), attack_id), _zone()))
+    return local_attack(get_attack(db_session(), api_user(), attack_id), _zone())
 
 
-@bp.route("/attacks/<id:attack_id>", methods=["PUT", "PATCH"])
-@role("patient")
-def attacks_update(attack_id: int) -> ResponseReturnValue:
-    """Replace (PUT: omitted fields take their defaults) or change (PATCH) an attack."""
-    from flask import request
-
-    from tracker.diary.attack_input import AttackInput
-    from tracker.diary.attacks import attack_input, get_attack, update_attack
-
+def _store_attack(attack_id: int, changes: dict[str, Any], replace: bool) -> dict[str, Any]:
+    """Replace (omitted fields take their defaults) or change an attack; return it as shown."""
     session = db_session()
     attack = get_attack(session, api_user(), attack_id)
-    if request.method == "PUT":
-        data = body(ATTACK_FIELDS, required=("started_at",))
-        base = AttackInput(started_at=parse_instant(data["started_at"], "started_at"))
-    else:
-        data = body(ATTACK_FIELDS)
-        base = attack_input(attack)
-    updated = update_attack(session, api_user(), attack.id, _apply_attack(data, base))
+    base = AttackInput(**changes) if replace else attack_input(attack)
+    for name, value in changes.items():
+        setattr(base, name, value)
+    updated = update_attack(session, api_user(), attack.id, base)
     session.commit()
-    return ok(attack_json(updated, _zone()))
+    return local_attack(updated, _zone())
+
+
+class AttackUpdate(MethodView):
+    """PUT replaces an attack, PATCH changes some of its fields."""
+
+    decorators = [role("patient")]
+
+    @operation("replaceAttack", "Replace an attack (omitted fields take their defaults)",
+               errors=(400, 404, 409), description=_PATIENT, rules=ATTACK_RULES)
+    @found(get_attack, "attack_id")
+    @body(schemas.AttackInput)
+    @bp.output(schemas.Attack, description="The stored attack.")
+    def put(self, attack_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
+        """Replace an attack; omitted fields take their defaults."""
+        return _store_attack(attack_id, json_data, replace=True)
+
+    @operation("updateAttack", "Change some fields of an attack (e.g. set ended_at)",
+               errors=(400, 404, 409), description=_PATIENT, rules=ATTACK_RULES)
+    @found(get_attack, "attack_id")
+    @body(schemas.AttackPatch)
+    @bp.output(schemas.Attack, description="The stored attack.")
+    def patch(self, attack_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
+        """Change the given fields of an attack; the others stay."""
+        return _store_attack(attack_id, json_data, replace=False)
+
+
+bp.add_url_rule("/attacks/<id:attack_id>", view_func=AttackUpdate.as_view("attacks_update"),
+                methods=["PUT", "PATCH"])
 
 
 @bp.delete("/attacks/<id:attack_id>")
+@operation("deleteAttack", "Delete an attack", errors=(404,), description=_PATIENT)
 @role("patient")
+@bp.output({}, **_DELETED)
 def attacks_delete(attack_id: int) -> ResponseReturnValue:
     """Delete one of the patient's attacks."""
-    from tracker.diary.attacks import delete_attack
-
     session = db_session()
     delete_attack(session, api_user(), attack_id)
     session.commit()
     return no_content()
 
 
-def checkin_json(checkin: Any) -> dict[str, Any]:
-    """Return a check-in as the API shows it."""
-    return {"id": checkin.id, "day": checkin.day.isoformat(),
-            "headache_free": bool(checkin.headache_free), "note": checkin.note or ""}
-
-
 @bp.get("/checkins")
+@operation("listCheckIns", "List check-ins", description=_PATIENT)
 @role("patient")
+@bp.output(schemas.CheckInList, description="Check-ins, oldest first.")
 def checkins_list() -> ResponseReturnValue:
     """List the patient's check-ins, oldest first."""
-    from tracker.diary.checkins import list_checkins
-
-    return ok({"items": [checkin_json(c) for c in list_checkins(db_session(), api_user())]})
+    return {"items": list_checkins(db_session(), api_user())}
 
 
 @bp.post("/checkins")
+@operation("createCheckIn", "Record a check-in (replaces that day's check-in)", errors=(400,),
+           description=_PATIENT, rules=CHECKIN_RULES)
 @role("patient")
-def checkins_create() -> ResponseReturnValue:
+@body(schemas.CheckInInput)
+@bp.output(schemas.CheckIn, status_code=201, description="The stored check-in.")
+def checkins_create(json_data: dict[str, Any]) -> ResponseReturnValue:
     """Record (or replace) the check-in of a local day; today when ``day`` is omitted."""
-    from tracker.diary.checkins import record_checkin
-    from tracker.diary.profile import local_today
-
-    data = body(CHECKIN_FIELDS)
     patient = api_user()
-    day = parse_day(data.get("day"), "day", nullable=True) or local_today(
-        patient.profile.timezone)
-    headache_free = parse_bool(data.get("headache_free", True), "headache_free")
-    note = parse_str(data.get("note", ""), "note")
+    day = json_data.get("day") or local_today(patient.profile.timezone)
     session = db_session()
-    checkin = record_checkin(session, patient, day, headache_free=bool(headache_free), note=note)
+    checkin = record_checkin(session, patient, day, headache_free=json_data["headache_free"],
+                             note=json_data["note"])
     session.commit()
-    return ok(checkin_json(checkin), 201)
+    return checkin
 
 
 @bp.delete("/checkins/<id:checkin_id>")
+@operation("deleteCheckIn", "Delete a check-in (with none left, the diary is assumed complete "
+           "again)", errors=(404,), description=_PATIENT)
 @role("patient")
+@bp.output({}, **_DELETED)
 def checkins_delete(checkin_id: int) -> ResponseReturnValue:
     """Delete a check-in."""
-    from tracker.diary.checkins import delete_checkin
-
     session = db_session()
     delete_checkin(session, api_user(), checkin_id)
     session.commit()
     return no_content()
 
 
-def course_json(course: Any) -> dict[str, Any]:
-    """Return a treatment course as the API shows it."""
-    return {
-        "id": course.id, "kind": course.kind, "started_on": course.started_on.isoformat(),
-        "ended_on": course.ended_on.isoformat() if course.ended_on else None,
-        "sessions": course.sessions, "notes": course.notes or "",
-    }
-
-
-def _course_args() -> dict[str, Any]:
-    data = body(COURSE_FIELDS, required=("started_on",))
-    return {
-        "started_on": parse_day(data["started_on"], "started_on"),
-        "ended_on": parse_day(data.get("ended_on"), "ended_on", nullable=True),
-        "kind": parse_str(data.get("kind", "PRT"), "kind"),
-        "sessions": parse_int(data.get("sessions"), "sessions"),
-        "notes": parse_str(data.get("notes", ""), "notes"),
-    }
-
-
 @bp.get("/courses")
+@operation("listCourses", "List treatment courses", description=_PATIENT)
 @role("patient")
+@bp.output(schemas.CourseList, description="Courses, earliest first.")
 def courses_list() -> ResponseReturnValue:
     """List the patient's treatment courses, earliest first."""
-    from tracker.diary.courses import list_courses
-
-    return ok({"items": [course_json(c) for c in list_courses(db_session(), api_user())]})
+    return {"items": list_courses(db_session(), api_user())}
 
 
 @bp.post("/courses")
+@operation("createCourse", "Add a treatment course", errors=(400,), description=_PATIENT,
+           rules=COURSE_RULES)
 @role("patient")
-def courses_create() -> ResponseReturnValue:
+@body(schemas.CourseInput)
+@bp.output(schemas.Course, status_code=201, description="The stored course.")
+def courses_create(json_data: dict[str, Any]) -> ResponseReturnValue:
     """Add a treatment course (PRT by default)."""
-    from tracker.diary.courses import record_course
-
-    args = _course_args()
     session = db_session()
-    course = record_course(session, api_user(), **args)
+    course = record_course(session, api_user(), **json_data)
     session.commit()
-    return ok(course_json(course), 201)
+    return course
 
 
 @bp.get("/courses/<id:course_id>")
+@operation("getCourse", "Read a treatment course", errors=(404,), description=_PATIENT)
 @role("patient")
+@bp.output(schemas.Course, description="The course.")
 def courses_read(course_id: int) -> ResponseReturnValue:
     """Return one treatment course."""
-    from tracker.diary.courses import get_course
-
-    return ok(course_json(get_course(db_session(), api_user(), course_id)))
+    return get_course(db_session(), api_user(), course_id)
 
 
 @bp.put("/courses/<id:course_id>")
+@operation("replaceCourse", "Replace a treatment course", errors=(400, 404),
+           description=_PATIENT, rules=COURSE_RULES)
 @role("patient")
-def courses_update(course_id: int) -> ResponseReturnValue:
+@found(get_course, "course_id")
+@body(schemas.CourseInput)
+@bp.output(schemas.Course, description="The stored course.")
+def courses_update(course_id: int, json_data: dict[str, Any]) -> ResponseReturnValue:
     """Replace a treatment course (omitted fields take their defaults)."""
-    from tracker.diary.courses import get_course, update_course
-
     session = db_session()
-    get_course(session, api_user(), course_id)
-    course = update_course(session, api_user(), course_id, **_course_args())
+    course = update_course(session, api_user(), course_id, **json_data)
     session.commit()
-    return ok(course_json(course))
+    return course
 
 
 @bp.delete("/courses/<id:course_id>")
+@operation("deleteCourse", "Delete a treatment course", errors=(404,), description=_PATIENT)
 @role("patient")
+@bp.output({}, **_DELETED)
 def courses_delete(course_id: int) -> ResponseReturnValue:
     """Delete a treatment course."""
-    from tracker.diary.courses import delete_course
-
     session = db_session()
     delete_course(session, api_user(), course_id)
     session.commit()
     return no_content()
 
 
-def location_json(period: Any) -> dict[str, Any]:
-    """Return a location period as the API shows it."""
-    return {"id": period.id, "starts_on": period.starts_on.isoformat(),
-            "latitude": period.latitude, "longitude": period.longitude,
-            "timezone": period.timezone, "label": period.label or ""}
-
-
 @bp.get("/locations")
+@operation("listLocations", "List location periods (the first is home)", description=_PATIENT)
 @role("patient")
+@bp.output(schemas.LocationList, description="Location periods, oldest first.")
 def locations_list() -> ResponseReturnValue:
     """List the patient's location periods, oldest first (the first is home)."""
-    from tracker.diary.profile import list_location_periods
-
-    items = list_location_periods(db_session(), api_user())
-    return ok({"items": [location_json(p) for p in items]})
+    return {"items": list_location_periods(db_session(), api_user())}
 
 
 @bp.post("/locations")
+@operation("createLocation", "Add a location period (replaces one on the same day)",
+           errors=(400,), description=_PATIENT)
 @role("patient")
-def locations_create() -> ResponseReturnValue:
+@body(schemas.LocationInput)
+@bp.output(schemas.Location, status_code=201, description="The stored period.")
+def locations_create(json_data: dict[str, Any]) -> ResponseReturnValue:
     """Record where the patient is from ``starts_on`` on (replaces a period of the same day)."""
-    from tracker.diary.profile import add_location_period
-
-    data = body(LOCATION_FIELDS, required=("starts_on", "latitude", "longitude", "timezone"))
     session = db_session()
-    period = add_location_period(
-        session, api_user(),
-        starts_on=parse_day(data["starts_on"], "starts_on"),
-        latitude=parse_number(data["latitude"], "latitude"),
-        longitude=parse_number(data["longitude"], "longitude"),
-        timezone=parse_str(data["timezone"], "timezone"),
-        label=parse_str(data.get("label", ""), "label"),
-    )
+    period = add_location_period(session, api_user(), **json_data)
     session.commit()
-    return ok(location_json(period), 201)
+    return period
 
 
 @bp.delete("/locations/<id:period_id>")
+@operation("deleteLocation", "Delete a location period", errors=(404,), description=_PATIENT)
 @role("patient")
+@bp.output({}, **_DELETED)
 def locations_delete(period_id: int) -> ResponseReturnValue:
     """Delete a location period."""
-    from tracker.diary.profile import delete_location_period
-
     session = db_session()
     delete_location_period(session, api_user(), period_id)
     session.commit()
     return no_content()
-
-
-__all__ = ["ApiError", "attack_json"]

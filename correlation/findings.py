@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .config import MethodConfig
 from .wording import (
+    change_clause,
     format_days,
     format_interval,
     format_p_value,
@@ -94,6 +95,17 @@ def decide_verdict(comparison: Comparison, sufficient: bool, final: bool = True)
 # --------------------------------------------------------------------------- findings
 
 
+def _change_summary(_periods: Periods, comp: Comparison, _cfg: MethodConfig) -> list[Finding]:
+    """One sentence with the direction of all three day counts (amendment A3)."""
+    rr = comp.rate_ratio
+    if rr["all"].estimate is None and rr["all"].ci_low is None:
+        return []
+    clauses = [change_clause("all migraine days", rr["all"]),
+               change_clause("weather-linked days", rr["weather_linked"]),
+               change_clause("non-weather days", rr["non_weather"])]
+    return [Finding("change_summary", f"Since the course, {'; '.join(clauses)}.")]
+
+
 def _mmd_change(periods: Periods, comp: Comparison, _cfg: MethodConfig) -> list[Finding]:
     if comp.mmd_change is None:
         return []
@@ -101,8 +113,9 @@ def _mmd_change(periods: Periods, comp: Comparison, _cfg: MethodConfig) -> list[
     pct = f", {comp.mmd_change_pct:+.0f}%" if comp.mmd_change_pct is not None else ""
     return [Finding(
         "mmd_change",
-        f"Migraine days per 28 days: {format_days(base.mmd)} in the baseline and "
-        f"{format_days(fu.mmd)} in the follow-up (change {comp.mmd_change:+.1f}{pct}).",
+        f"{change_clause('Migraine days', comp.rate_ratio['all'])}: "
+        f"{format_days(base.mmd)} per 28 days in the baseline and {format_days(fu.mmd)} in "
+        f"the follow-up (change {comp.mmd_change:+.1f}{pct}).",
     )]
 
 
@@ -125,8 +138,9 @@ def _class_changes(periods: Periods, comp: Comparison, cfg: MethodConfig) -> lis
         rate = f"{key}_mmd"
         out.append(Finding(
             f"{key}_change",
-            f"{label} migraine days per 28 days: {format_days(getattr(base, rate))} in the "
-            f"baseline and {format_days(getattr(fu, rate))} in the follow-up; rate ratio "
+            f"{change_clause(f'{label} migraine days', iv)}: "
+            f"{format_days(getattr(base, rate))} per 28 days in the baseline and "
+            f"{format_days(getattr(fu, rate))} in the follow-up; rate ratio "
             f"{format_ratio(iv.estimate)} ({format_interval(iv, cfg.confidence)}).",
         ))
     return out
@@ -193,7 +207,7 @@ def _attributable(periods: Periods, _comp: Comparison, _cfg: MethodConfig) -> li
 
 
 _FINDING_RULES: tuple[Callable[[Periods, Comparison, MethodConfig], list[Finding]], ...] = (
-    _mmd_change, _responder, _class_changes, _ratio_of_rate_ratios, _sensitivity,
+    _change_summary, _mmd_change, _responder, _class_changes, _ratio_of_rate_ratios, _sensitivity,
     _attributable,
 )
 

@@ -51,3 +51,32 @@ def is_wide(iv: Interval | TestedInterval) -> bool:
 def upper_bound_below_one(iv: Interval | TestedInterval) -> bool:
     """Whether the whole interval lies below 1 (a clear fall)."""
     return iv.ci_high is not None and iv.ci_high < 1.0
+
+
+# --------------------------------------------------------------------------- directions (A3)
+
+FELL = "fell"
+ROSE = "rose"
+NO_CLEAR_CHANGE = "no_clear_change"
+
+#: The one table of direction wording (amendment A3): every sentence about a change takes its
+#: verb from here, chosen by :func:`direction` from the estimate's interval, never by hand.
+DIRECTION_VERBS: dict[str, str] = {
+    FELL: "fell clearly",
+    ROSE: "rose clearly",
+    NO_CLEAR_CHANGE: "showed no clear change",
+}
+
+
+def direction(iv: Interval | TestedInterval) -> str:
+    """FELL when the whole interval is below 1, ROSE when above 1, else NO_CLEAR_CHANGE."""
+    if upper_bound_below_one(iv):
+        return FELL
+    if iv.ci_low is not None and iv.ci_low > 1.0:
+        return ROSE
+    return NO_CLEAR_CHANGE
+
+
+def change_clause(subject: str, iv: Interval | TestedInterval) -> str:
+    """ "<subject> fell clearly" (or rose clearly, or showed no clear change) from ``iv``."""
+    return f"{subject} {DIRECTION_VERBS[direction(iv)]}"

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tracker.database import make_engine  # noqa: E402
 from weather.grid import get_or_create_cell  # noqa: E402
 from weather.models import Base, PressureObservation  # noqa: E402
-from weather.store import load_series, upsert_observations  # noqa: E402
+from weather.observations import load_series, upsert_observations  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 START = datetime(2015, 1, 1, tzinfo=UTC)

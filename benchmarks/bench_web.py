@@ -30,7 +30,7 @@ from tracker.diary.profile import add_location_period
 from tracker.models import CareLink
 from tracker.settings import Settings
 from weather.grid import get_or_create_cell
-from weather.store import upsert_observations
+from weather.observations import upsert_observations
 
 PATIENTS = 50
 DAYS = 730

@@ -42,7 +42,7 @@ def weather() -> None:
 def pull(state: State) -> None:
     """Fetch recent hours for every cell a patient's location uses (forecast API)."""
     from tracker.cells import cells_in_use
-    from weather.store import fetch_and_store_recent
+    from weather.fetching import fetch_and_store_recent
 
     s = state.settings
     client = open_meteo_client(state)
@@ -92,7 +92,8 @@ def backfill(state: State, since) -> None:
 def gaps(state: State, since) -> None:
     """List the missing hour ranges of every cell in use."""
     from tracker.cells import cells_in_use
-    from weather.store import find_gaps, floor_hour
+    from weather.hours import floor_hour
+    from weather.observations import find_gaps
 
     now = floor_hour(datetime.now(UTC))
     start = datetime.combine(since.date(), time(0), UTC) if since else now - timedelta(days=30)
@@ -121,8 +122,8 @@ def gaps(state: State, since) -> None:
 def import_readings(state: State, file: str, lat: float, lon: float, unit, timezone) -> None:
     """Import home barometer / station readings (measured; all-or-nothing)."""
     from weather.grid import get_or_create_cell
+    from weather.observations import upsert_observations
     from weather.station_csv import StationCSVError, parse_station_csv
-    from weather.store import upsert_observations
 
     try:
         series = parse_station_csv(Path(file).read_text(encoding="utf-8-sig"), unit, timezone)
@@ -149,7 +150,7 @@ def export(state: State, lat: float, lon: float, start, end, output) -> None:
     """Export a cell's hourly pressure: observed_at, surface_pressure_hpa, msl_hpa, source."""
     from tracker.csvfmt import write_csv
     from weather.grid import find_cell_id
-    from weather.store import iter_export_rows
+    from weather.observations import iter_export_rows
 
     columns = ("observed_at", "surface_pressure_hpa", "msl_hpa", "source")
     first = datetime.combine(start.date(), time(0), UTC)

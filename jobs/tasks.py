@@ -44,13 +44,13 @@ from tracker.cells import cells_in_use, cells_needed_since
 from tracker.models import User
 from tracker.reports.snapshots import patients_with_reports, refresh_snapshot
 from weather.backfill import backfill_groups
-from weather.models import GridCell
-from weather.store import (
+from weather.fetching import (
     BatchRequest,
     fetch_batch,
     recent_request,
     store_batch,
 )
+from weather.models import GridCell
 
 #: Longest error text stored in a run's row.
 MAX_ERROR_CHARS = 4000

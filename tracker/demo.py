@@ -19,7 +19,7 @@ from tracker.diary.profile import add_location_period, local_today
 from tracker.models import CareLink, User
 from weather.grid import get_or_create_cell
 from weather.models import PressureObservation
-from weather.store import upsert_observations
+from weather.observations import upsert_observations
 
 DEMO_DOMAIN = "demo.example"
 CLINICIAN_EMAIL = f"clinician@{DEMO_DOMAIN}"

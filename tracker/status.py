@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from tracker.models import LocationPeriod
 from weather.grid import cell_key
+from weather.hours import floor_hour
 from weather.models import COORD_SCALE, FetchLog, GridCell
+from weather.observations import find_gaps
 from weather.sqltypes import UTCDateTime
-from weather.store import find_gaps, floor_hour
 
 #: How far back the gap check looks.
 GAP_WINDOW = timedelta(days=7)

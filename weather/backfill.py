@@ -1,4 +1,8 @@
-"""Gap-driven backfill: find what each cell lacks, plan the fewest calls, fetch and store."""
+"""Gap-driven backfill: find what each cell lacks, plan the fewest calls, fetch and store.
+
+:func:`backfill_plan` turns gaps into (endpoint, first UTC day, last UTC day) chunks without
+touching the database; :func:`backfill_groups` plans every cell and :func:`backfill` runs it.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +12,90 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from weather.models import GridCell
-from weather.open_meteo import ARCHIVE_FIRST_DAY
-from weather.store import (
+from weather.fetching import (
     BatchRequest,
     FetchSummary,
     PressureClient,
     archive_request,
-    backfill_plan,
     fetch_and_store,
-    find_gaps,
-    floor_hour,
-    past_days_for,
     recent_request,
-    source_ranges,
 )
+from weather.hours import check_aware, floor_hour
+from weather.models import GridCell
+from weather.observations import find_gaps, source_ranges
+from weather.open_meteo import ARCHIVE_FIRST_DAY
 
-HOUR_S = 3600
+#: Archive gaps closer than this many days are fetched in one request (fewer calls).
+MERGE_GAPS_WITHIN_DAYS = 14
+
+
+def _gap_days(gaps: Sequence[tuple[datetime, datetime]], last_day: date) -> list[list[date]]:
+    """Return the UTC days touched by the gaps (up to ``last_day``) as merged [start, end]."""
+    ranges: list[list[date]] = []
+    for start, end in sorted(gaps):
+        check_aware(start, "gap start")
+        check_aware(end, "gap end")
+        if end <= start:
+            continue
+        first = start.astimezone(UTC).date()
+        last = (end.astimezone(UTC) - timedelta(microseconds=1)).date()
+        last = min(last, last_day)
+        if last < first:
+            continue
+        if ranges and first <= ranges[-1][1] + timedelta(days=1):
+            ranges[-1][1] = max(ranges[-1][1], last)
+        else:
+            ranges.append([first, last])
+    return ranges
+
+
+def backfill_plan(
+    gaps: Sequence[tuple[datetime, datetime]],
+    today: date,
+    archive_lag_days: int = 5,
+    max_chunk_days: int = 365,
+) -> list[tuple[str, date, date]]:
+    """Plan requests that cover the gaps: (endpoint, first UTC day, last UTC day) chunks.
+
+    Days up to ``today - archive_lag_days`` come from ``archive`` in chunks of at most
+    ``max_chunk_days`` (gaps less than two weeks apart share a chunk, which costs fewer
+    calls); later days, which the archive lacks, come from one ``forecast`` chunk ending
+    ``today``: request it with ``past_days = (today - start).days``.
+    """
+    if max_chunk_days < 1:
+        raise ValueError("max_chunk_days: must be >= 1")
+    if archive_lag_days < 0:
+        raise ValueError("archive_lag_days: must be >= 0")
+    last_archive_day = today - timedelta(days=archive_lag_days)
+    archive: list[list[date]] = []
+    forecast_start: date | None = None
+    for first, last in _gap_days(gaps, today):
+        if last > last_archive_day:
+            recent_first = max(first, last_archive_day + timedelta(days=1))
+            if forecast_start is None or recent_first < forecast_start:
+                forecast_start = recent_first
+        if first <= last_archive_day:
+            last = min(last, last_archive_day)
+            merge = timedelta(days=MERGE_GAPS_WITHIN_DAYS)
+            if archive and first <= archive[-1][1] + merge:
+                archive[-1][1] = last
+            else:
+                archive.append([first, last])
+    plan: list[tuple[str, date, date]] = []
+    for first, last in archive:
+        chunk_start = first
+        while chunk_start <= last:
+            chunk_end = min(last, chunk_start + timedelta(days=max_chunk_days - 1))
+            plan.append(("archive", chunk_start, chunk_end))
+            chunk_start = chunk_end + timedelta(days=1)
+    if forecast_start is not None:
+        plan.append(("forecast", forecast_start, today))
+    return plan
+
+
+def past_days_for(start: date, today: date) -> int:
+    """Return the forecast API's ``past_days`` (days) that reaches back to ``start``."""
+    return max(0, (today - start).days)
 
 
 def cell_needs(
@@ -63,8 +134,12 @@ def backfill_groups(
         for chunk in backfill_plan(needs, today, archive_lag_days, max_chunk_days):
             groups[chunk].append(cell)
     return [
-        (archive_request(first, last) if endpoint == "archive"
-         else recent_request(past_days_for(first, today), now), members)
+        (
+            archive_request(first, last)
+            if endpoint == "archive"
+            else recent_request(past_days_for(first, today), now),
+            members,
+        )
         for (endpoint, first, last), members in sorted(groups.items(), key=lambda kv: kv[0][1])
     ]
 
@@ -81,8 +156,9 @@ def backfill(
 ) -> FetchSummary:
     """Fill every cell's missing hours from its first day in the caller's transaction (hPa);
     the cells of a failed chunk are skipped for the rest of the run (the next run retries)."""
-    groups = backfill_groups(session, cells_since, now, archive_lag_days=archive_lag_days,
-                             max_chunk_days=max_chunk_days)
+    groups = backfill_groups(
+        session, cells_since, now, archive_lag_days=archive_lag_days, max_chunk_days=max_chunk_days
+    )
     total = FetchSummary()
     failed: set[int] = set()
     skipped = 0
@@ -97,8 +173,10 @@ def backfill(
         if result.cells_failed:
             failed.update(c.id for c in todo)  # batch granularity: conservative
     if skipped:
-        total.errors.append(f"skipped {skipped} later chunk request(s) of cells whose earlier "
-                            "chunk failed; the next run asks for them again")
+        total.errors.append(
+            f"skipped {skipped} later chunk request(s) of cells whose earlier "
+            "chunk failed; the next run asks for them again"
+        )
     total.cells_failed = len(failed)
     total.cells_done = len({c.id for c, _ in cells_since} - failed)
     return total

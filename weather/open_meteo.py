@@ -7,16 +7,16 @@ analysis, source ``forecast``); ``OpenMeteoClient.get_archive`` asks the histori
 
 Times are requested as unix seconds in GMT, so every hour is an unambiguous UTC instant.
 Base URLs and the API key are arguments: a self-hosted server or the commercial host only
-needs other values. Data by Open-Meteo.com is licensed CC BY 4.0.
+needs other values. Data by Open-Meteo.com is licensed CC BY 4.0. The ``OpenMeteo*Error``
+exceptions subclass the provider-neutral ones of :mod:`weather.errors`; the rate limit and
+retry backoff are :mod:`weather.http_policy`'s.
 """
 
 from __future__ import annotations
 
 import math
 import random
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +25,16 @@ from urllib.parse import urlencode
 
 import numpy as np
 import requests
+
+from weather.errors import (
+    ProviderError,
+    ProviderRateLimitError,
+    ProviderRequestError,
+    ProviderResponseError,
+    ProviderServerError,
+    ProviderUnreachableError,
+)
+from weather.http_policy import RateLimiter, backoff_delay, retry_after_seconds, should_retry
 
 #: Forecast API (recent hours through ``past_days``).
 FORECAST_URL = "https://api.open-meteo.com/v1/forecast"
@@ -43,47 +53,35 @@ PROVIDER = "open-meteo"
 ARCHIVE_FIRST_DAY = date(1940, 1, 1)
 #: Largest ``past_days`` the forecast API accepts.
 MAX_PAST_DAYS = 92
-#: Upper bound of one backoff sleep in seconds.
-MAX_BACKOFF_SECONDS = 60.0
 #: Open-Meteo counts a request for more than this many days as several calls.
 DAYS_PER_CALL = 14
 DEFAULT_USER_AGENT = "migraine-weather/0.1 (open-source; self-hosted)"
 
 _HOUR = 3600
-_WINDOW_SECONDS = 60.0
 
 
-class OpenMeteoError(Exception):
+class OpenMeteoError(ProviderError):
     """An Open-Meteo request failed: ``reason`` (provider text), ``status`` (HTTP code or None)."""
 
-    def __init__(self, reason: str, status: int | None = None, attempts: int = 1) -> None:
-        super().__init__(reason if status is None else f"HTTP {status}: {reason}")
-        self.reason = reason
-        self.status = status
-        self.attempts = attempts
 
-
-class OpenMeteoConnectionError(OpenMeteoError):
+class OpenMeteoConnectionError(OpenMeteoError, ProviderUnreachableError):
     """The server could not be reached or did not answer in time (retried)."""
 
 
-class OpenMeteoRateLimitError(OpenMeteoError):
+class OpenMeteoRateLimitError(OpenMeteoError, ProviderRateLimitError):
     """HTTP 429: a minutely, hourly or daily request limit was exceeded (retried)."""
 
 
-class OpenMeteoServerError(OpenMeteoError):
+class OpenMeteoServerError(OpenMeteoError, ProviderServerError):
     """HTTP 5xx from the server (retried)."""
 
 
-class OpenMeteoRequestError(OpenMeteoError):
+class OpenMeteoRequestError(OpenMeteoError, ProviderRequestError):
     """HTTP 400 (or another 4xx): the request itself is wrong; never retried."""
 
 
-class OpenMeteoResponseError(OpenMeteoError):
+class OpenMeteoResponseError(OpenMeteoError, ProviderResponseError):
     """The reply is not the JSON we asked for: malformed, wrong shape, count or length."""
-
-
-_TRANSIENT = (OpenMeteoConnectionError, OpenMeteoRateLimitError, OpenMeteoServerError)
 
 
 @dataclass(frozen=True, eq=False)
@@ -202,54 +200,6 @@ def parse_reply(payload: Any, locations: Sequence[tuple[float, float]]) -> list[
     ]
 
 
-class _RateLimiter:
-    """Sliding one-minute window of weighted calls; waits with the injected sleep/clock."""
-
-    def __init__(
-        self, max_calls: float, sleep: Callable[[float], None], clock: Callable[[], float]
-    ) -> None:
-        self.max_calls = float(max_calls)
-        self._sleep = sleep
-        self._clock = clock
-        self._calls: deque[tuple[float, float]] = deque()
-        self._lock = threading.Lock()
-
-    def _used(self, now: float) -> float:
-        """Drop calls older than the window and return the weight still inside it."""
-        while self._calls and self._calls[0][0] <= now - _WINDOW_SECONDS:
-            self._calls.popleft()
-        return sum(weight for _, weight in self._calls)
-
-    def used(self) -> float:
-        """Return the weighted calls charged within the last minute."""
-        with self._lock:
-            return self._used(self._clock())
-
-    def acquire(self, weight: float = 1.0) -> float:
-        """Wait until ``weight`` calls fit in the last minute, record them, return seconds slept."""
-        weight = min(float(weight), self.max_calls)  # a huge call waits for an empty window
-        slept = 0.0
-        with self._lock:
-            now = self._clock()
-            while self._used(now) + weight > self.max_calls:
-                # Wait until enough of the oldest calls leave the window.
-                needed = self._used(now) + weight - self.max_calls
-                freed = 0.0
-                until = now
-                for at, w in self._calls:
-                    freed += w
-                    until = at + _WINDOW_SECONDS
-                    if freed >= needed - 1e-9:
-                        break
-                wait = max(until - now, 0.0)
-                self._sleep(wait)
-                slept += wait
-                # Trust the sleep even if the clock did not move (e.g. a fake sleep).
-                now = max(self._clock(), now + wait)
-            self._calls.append((now, weight))
-        return slept
-
-
 def _format_coord(value: float) -> str:
     """Format a coordinate in degrees compactly and exactly (shortest round-trip repr)."""
     number = float(value)
@@ -308,7 +258,7 @@ class OpenMeteoClient:
         self.backoff_seconds = float(backoff_seconds)
         self._sleep = sleep
         self._rng = rng if rng is not None else random.Random()
-        self._limiter = _RateLimiter(max_calls_per_minute, sleep, clock)
+        self._limiter = RateLimiter(max_calls_per_minute, sleep, clock)
         self.last_attempts = 0
 
     # -- public API -----------------------------------------------------------------------
@@ -382,10 +332,9 @@ class OpenMeteoClient:
                 return parse_reply(payload, locations)
             except OpenMeteoError as exc:
                 exc.attempts = attempt
-                if not isinstance(exc, _TRANSIENT) or attempt > self.max_retries:
+                if not should_retry(exc, attempt, self.max_retries):
                     raise
-            ceiling = min(MAX_BACKOFF_SECONDS, self.backoff_seconds * 2 ** (attempt - 1))
-            self._sleep(self._rng.uniform(0.0, ceiling))
+            self._sleep(backoff_delay(attempt, self.backoff_seconds, self._rng))
 
     def _request(self, url: str) -> Any:
         """Make one GET and return the decoded JSON, or raise the matching OpenMeteoError."""
@@ -405,10 +354,11 @@ class OpenMeteoClient:
             except ValueError as exc:
                 raise OpenMeteoResponseError(f"malformed JSON: {exc}", status) from exc
         reason = _error_reason(response)
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
         if status == 429:
-            raise OpenMeteoRateLimitError(reason, status)
+            raise OpenMeteoRateLimitError(reason, status, retry_after=wait)
         if 500 <= status <= 599:
-            raise OpenMeteoServerError(reason, status)
+            raise OpenMeteoServerError(reason, status, retry_after=wait)
         if 400 <= status <= 499:
             raise OpenMeteoRequestError(reason, status)
         raise OpenMeteoResponseError(f"unexpected HTTP status: {reason}", status)

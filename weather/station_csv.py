@@ -35,11 +35,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from os import PathLike
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
 from weather.bounds import EARLIEST_DAY, LATEST_DAY
+from weather.hours import nearest_on_hours
 
 #: Accepted units (lower-case) -> hPa per unit.
 UNIT_TO_HPA: dict[str, float] = {
@@ -58,13 +60,9 @@ SURFACE_RANGE_HPA = (300.0, 1100.0)
 MSL_RANGE_HPA = (850.0, 1100.0)
 #: A reading stands for an hour when it is at most this far from it (seconds).
 PLACEMENT_WINDOW_SECONDS = 30 * 60
-#: The earliest and latest calendar day of a reading (the date as written, in its own
-#: offset or local time); the same as the diary's ``tracker.validation.MIN_DAY``/``MAX_DAY``
-#: (a test checks that they agree; weather may not import tracker).
 #: Errors listed in the exception message (all are kept in ``errors``).
 MAX_ERRORS_IN_MESSAGE = 50
 
-_HOUR = 3600
 _UNIT_NAMES = "hPa, inHg, mmHg, kPa"
 _DATE_ONLY = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
 
@@ -123,9 +121,7 @@ def _parse_time(raw: str, zone: ZoneInfo) -> tuple[int | None, str | None]:
     except ValueError:
         return None, f"{text!r} is not an ISO 8601 date and time"
     if not EARLIEST_DAY <= value.date() <= LATEST_DAY:
-        return None, (
-            f"{text!r} is outside {EARLIEST_DAY.isoformat()}..{LATEST_DAY.isoformat()}"
-        )
+        return None, f"{text!r} is outside {EARLIEST_DAY.isoformat()}..{LATEST_DAY.isoformat()}"
     if value.tzinfo is None:
         local = value.replace(tzinfo=zone)
         # A wall time skipped by a clock change does not survive the round trip.
@@ -160,33 +156,6 @@ def _check_range(value: float, bounds: tuple[float, float]) -> str | None:
     return f"{value:g} hPa is outside the plausible range {low:g}..{high:g} hPa (wrong unit?)"
 
 
-def _place(times: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Place readings on UTC hours by the nearest-within-30-minutes rule (ties: earlier)."""
-    ok = ~np.isnan(values)
-    times, values = times[ok], values[ok]
-    order = np.arange(times.size)
-    below = (times // _HOUR) * _HOUR
-    above = below + _HOUR
-    cand_hour = np.concatenate([below, above])
-    cand_time = np.concatenate([times, times])
-    cand_order = np.concatenate([order, order])
-    distance = np.abs(cand_time - cand_hour)
-    keep = distance <= PLACEMENT_WINDOW_SECONDS
-    cand_hour, cand_time, cand_order, distance = (
-        cand_hour[keep],
-        cand_time[keep],
-        cand_order[keep],
-        distance[keep],
-    )
-    # Sort by hour, then distance, then time (earlier wins), then line order.
-    idx = np.lexsort((cand_order, cand_time, distance, cand_hour))
-    hours = cand_hour[idx]
-    first = np.ones(hours.size, dtype=bool)
-    first[1:] = hours[1:] != hours[:-1]
-    chosen = idx[first]
-    return cand_hour[chosen], values[cand_order[chosen]]
-
-
 def _header_map(header: list[str]) -> dict[str, int]:
     """Map normalised column names to their index (first occurrence wins)."""
     out: dict[str, int] = {}
@@ -197,118 +166,153 @@ def _header_map(header: list[str]) -> dict[str, int]:
     return out
 
 
-def parse_station_csv(
-    text: str, unit: str | None = None, default_timezone: str = "UTC", *,
-    allow_empty: bool = False,
-) -> StationSeries:
-    """Parse barometer CSV text into hourly UTC pressure (hPa); raise StationCSVError if bad.
+@dataclass(frozen=True)
+class _Layout:
+    """What the header says about the data lines, with the parse options they need."""
 
-    With ``allow_empty`` a line whose pressures are all empty is a gap (the hourly files of
-    ``analyze``), not an error.
+    columns: dict[str, int]
+    width: int
+    single: bool
+    decimal_comma: bool
+    zone: ZoneInfo
+    default_factor: float | None
+    unit: str | None
+    allow_empty: bool
+
+    def cell(self, row: list[str], name: str) -> str | None:
+        """Return the text of column ``name`` in ``row``, or None if the row lacks it."""
+        index = self.columns.get(name)
+        return row[index] if index is not None and index < len(row) else None
+
+
+def _unit_factor(unit: str | None) -> float | None:
+    """Return hPa per ``unit`` (None when no unit is given), or raise ValueError."""
+    if unit is None:
+        return None
+    factor = UNIT_TO_HPA.get(unit.strip().lower())
+    if factor is None:
+        raise ValueError(f"unit: {unit!r} is not one of {_UNIT_NAMES}")
+    return factor
+
+
+def _open_reader(text: str) -> tuple[Any, bool]:
+    """Return a CSV reader with the file's delimiter, and whether decimals use a comma.
+
+    A first line with ';' and no ',' means ';'-separated values with decimal commas.
     """
-    zone = _zone(default_timezone)
-    default_factor: float | None = None
-    if unit is not None:
-        default_factor = UNIT_TO_HPA.get(unit.strip().lower())
-        if default_factor is None:
-            raise ValueError(f"unit: {unit!r} is not one of {_UNIT_NAMES}")
-
     lines = text.lstrip("\ufeff").splitlines()
     first = next((line for line in lines if line.strip()), "")
     delimiter = ";" if ";" in first and "," not in first else ","
-    decimal_comma = delimiter == ";"
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
+    return reader, delimiter == ";"
 
-    header: list[str] | None = None
+
+def _read_header(reader: Any) -> list[str]:
+    """Return the first non-blank row, or raise StationCSVError for an empty file."""
     for row in reader:
         if any(cell.strip() for cell in row):
-            header = row
-            break
-    if header is None:
-        raise StationCSVError(["line 1: header: the file is empty"])
-    header_line = reader.line_num
-    columns = _header_map(header)
+            return row
+    raise StationCSVError(["line 1: header: the file is empty"])
+
+
+def _header_problem(
+    columns: dict[str, int], default_factor: float | None, unit: str | None
+) -> str | None:
+    """Return what is wrong with the header's columns for the given unit, or None."""
     if "observed_at" not in columns:
-        raise StationCSVError([f"line {header_line}: header: no 'observed_at' column"])
+        return "no 'observed_at' column"
     single = "pressure" in columns
     if not single and "surface_pressure_hpa" not in columns and "msl_hpa" not in columns:
-        raise StationCSVError(
-            [
-                f"line {header_line}: header: expected 'observed_at, pressure, unit' or "
-                "'observed_at, surface_pressure_hpa, msl_hpa'"
-            ]
+        return (
+            "expected 'observed_at, pressure, unit' or 'observed_at, surface_pressure_hpa, msl_hpa'"
         )
     if single and "unit" not in columns and default_factor is None:
-        raise StationCSVError(
-            [f"line {header_line}: header: no 'unit' column and no unit was given"]
-        )
+        return "no 'unit' column and no unit was given"
     if not single and default_factor not in (None, 1.0):
-        raise StationCSVError(
-            [f"line {header_line}: header: surface_pressure_hpa/msl_hpa are hPa; unit {unit!r}"]
-        )
+        return f"surface_pressure_hpa/msl_hpa are hPa; unit {unit!r}"
+    return None
 
+
+def _line_factor(unit_text: str, line: int, layout: _Layout, errors: list[str]) -> float | None:
+    """Return hPa per the line's unit (else the given unit); add a problem to ``errors``."""
+    if unit_text:
+        factor = UNIT_TO_HPA.get(unit_text.lower())
+        if factor is None:
+            errors.append(f"line {line}: unit: {unit_text!r} is not one of {_UNIT_NAMES}")
+        return factor
+    if layout.default_factor is None:
+        errors.append(f"line {line}: unit: is empty and no unit was given")
+    return layout.default_factor
+
+
+def _single_value(row: list[str], line: int, layout: _Layout, errors: list[str]) -> float | None:
+    """Return a 'pressure, unit' line's surface pressure in hPa; add problems to ``errors``."""
+    value, problem = _parse_number(layout.cell(row, "pressure"), layout.decimal_comma)
+    if problem:
+        errors.append(f"line {line}: pressure: {problem}")
+    elif value is None:
+        errors.append(f"line {line}: pressure: is empty")
+    unit_text = (layout.cell(row, "unit") or "").strip()
+    factor = _line_factor(unit_text, line, layout, errors)
+    if value is None or factor is None:
+        return None
+    hpa = value * factor
+    problem = _check_range(hpa, SURFACE_RANGE_HPA)
+    if problem:
+        given = f"{value:g} {unit_text or layout.unit} = " if factor != 1.0 else ""
+        errors.append(f"line {line}: pressure: {given}{problem}")
+    return hpa
+
+
+def _pair_values(
+    row: list[str], line: int, layout: _Layout, errors: list[str]
+) -> tuple[float | None, float | None]:
+    """Return an hPa line's (surface, msl) pressures; add problems to ``errors``."""
+    values: dict[str, float | None] = {}
+    for name, bounds in (
+        ("surface_pressure_hpa", SURFACE_RANGE_HPA),
+        ("msl_hpa", MSL_RANGE_HPA),
+    ):
+        value, problem = _parse_number(layout.cell(row, name), layout.decimal_comma)
+        if problem is None and value is not None:
+            problem = _check_range(value, bounds)
+        if problem:
+            errors.append(f"line {line}: {name}: {problem}")
+        values[name] = None if problem else value
+    surface, msl = values["surface_pressure_hpa"], values["msl_hpa"]
+    if not errors and surface is None and msl is None and not layout.allow_empty:
+        errors.append(f"line {line}: surface_pressure_hpa, msl_hpa: both are empty")
+    return surface, msl
+
+
+def _parse_line(
+    row: list[str], line: int, layout: _Layout
+) -> tuple[int | None, float | None, float | None, list[str]]:
+    """Return a data line's (unix seconds, surface hPa, msl hPa, problems)."""
+    errors: list[str] = []
+    seconds, problem = _parse_time(layout.cell(row, "observed_at") or "", layout.zone)
+    if problem:
+        errors.append(f"line {line}: observed_at: {problem}")
+    if layout.single:
+        return seconds, _single_value(row, line, layout, errors), None, errors
+    surface, msl = _pair_values(row, line, layout, errors)
+    return seconds, surface, msl, errors
+
+
+def _read_lines(reader: Any, layout: _Layout) -> tuple[list[int], list[float], list[float]]:
+    """Return the data lines' times and pressures (NaN if empty); raise on any bad line."""
     errors: list[str] = []
     times: list[int] = []
     surface: list[float] = []
     msl: list[float] = []
-    width = len(header)
-
-    def cell(row: list[str], name: str) -> str | None:
-        index = columns.get(name)
-        return row[index] if index is not None and index < len(row) else None
-
     for row in reader:
         line = reader.line_num
         if not any(cell_text.strip() for cell_text in row):
             continue
-        if len(row) < width or any(extra.strip() for extra in row[width:]):
-            errors.append(f"line {line}: expected {width} fields, got {len(row)}")
+        if len(row) < layout.width or any(extra.strip() for extra in row[layout.width :]):
+            errors.append(f"line {line}: expected {layout.width} fields, got {len(row)}")
             continue
-        line_errors: list[str] = []
-        seconds, problem = _parse_time(cell(row, "observed_at") or "", zone)
-        if problem:
-            line_errors.append(f"line {line}: observed_at: {problem}")
-        sp_value: float | None = None
-        msl_value: float | None = None
-        if single:
-            raw = cell(row, "pressure")
-            value, problem = _parse_number(raw, decimal_comma)
-            if problem:
-                line_errors.append(f"line {line}: pressure: {problem}")
-            elif value is None:
-                line_errors.append(f"line {line}: pressure: is empty")
-            factor = default_factor
-            unit_text = (cell(row, "unit") or "").strip()
-            if unit_text:
-                factor = UNIT_TO_HPA.get(unit_text.lower())
-                if factor is None:
-                    line_errors.append(
-                        f"line {line}: unit: {unit_text!r} is not one of {_UNIT_NAMES}"
-                    )
-            elif factor is None:
-                line_errors.append(f"line {line}: unit: is empty and no unit was given")
-            if value is not None and factor is not None:
-                sp_value = value * factor
-                problem = _check_range(sp_value, SURFACE_RANGE_HPA)
-                if problem:
-                    given = f"{value:g} {unit_text or unit} = " if factor != 1.0 else ""
-                    line_errors.append(f"line {line}: pressure: {given}{problem}")
-        else:
-            for name, bounds in (
-                ("surface_pressure_hpa", SURFACE_RANGE_HPA),
-                ("msl_hpa", MSL_RANGE_HPA),
-            ):
-                value, problem = _parse_number(cell(row, name), decimal_comma)
-                if problem is None and value is not None:
-                    problem = _check_range(value, bounds)
-                if problem:
-                    line_errors.append(f"line {line}: {name}: {problem}")
-                elif name == "msl_hpa":
-                    msl_value = value
-                else:
-                    sp_value = value
-            if not line_errors and sp_value is None and msl_value is None and not allow_empty:
-                line_errors.append(f"line {line}: surface_pressure_hpa, msl_hpa: both are empty")
+        seconds, sp_value, msl_value, line_errors = _parse_line(row, line, layout)
         if line_errors:
             errors.extend(line_errors)
             continue
@@ -316,13 +320,20 @@ def parse_station_csv(
         times.append(seconds)
         surface.append(np.nan if sp_value is None else sp_value)
         msl.append(np.nan if msl_value is None else msl_value)
-
     if errors:
         raise StationCSVError(errors)
+    return times, surface, msl
 
+
+def _on_hours(times: list[int], surface: list[float], msl: list[float]) -> StationSeries:
+    """Place each variable's readings on UTC hours and join them into one series."""
     t = np.array(times, dtype=np.int64)
-    sp_hours, sp_vals = _place(t, np.array(surface, dtype=np.float64))
-    msl_hours, msl_vals = _place(t, np.array(msl, dtype=np.float64))
+    sp_hours, sp_vals = nearest_on_hours(
+        t, np.array(surface, dtype=np.float64), PLACEMENT_WINDOW_SECONDS
+    )
+    msl_hours, msl_vals = nearest_on_hours(
+        t, np.array(msl, dtype=np.float64), PLACEMENT_WINDOW_SECONDS
+    )
     hours = np.union1d(sp_hours, msl_hours).astype(np.int64)
     out_sp = np.full(hours.size, np.nan)
     out_msl = np.full(hours.size, np.nan)
@@ -334,6 +345,39 @@ def parse_station_csv(
         msl_hpa=out_msl,
         readings=len(times),
     )
+
+
+def parse_station_csv(
+    text: str,
+    unit: str | None = None,
+    default_timezone: str = "UTC",
+    *,
+    allow_empty: bool = False,
+) -> StationSeries:
+    """Parse barometer CSV text into hourly UTC pressure (hPa); raise StationCSVError if bad.
+
+    With ``allow_empty`` a line whose pressures are all empty is a gap (the hourly files of
+    ``analyze``), not an error.
+    """
+    zone = _zone(default_timezone)
+    default_factor = _unit_factor(unit)
+    reader, decimal_comma = _open_reader(text)
+    header = _read_header(reader)
+    columns = _header_map(header)
+    problem = _header_problem(columns, default_factor, unit)
+    if problem:
+        raise StationCSVError([f"line {reader.line_num}: header: {problem}"])
+    layout = _Layout(
+        columns=columns,
+        width=len(header),
+        single="pressure" in columns,
+        decimal_comma=decimal_comma,
+        zone=zone,
+        default_factor=default_factor,
+        unit=unit,
+        allow_empty=allow_empty,
+    )
+    return _on_hours(*_read_lines(reader, layout))
 
 
 def read_station_csv(

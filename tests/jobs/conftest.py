@@ -18,8 +18,9 @@ from sqlalchemy import func, select
 from jobs.context import JobContext, build_context, install
 from tests.fakes.open_meteo import FakeOpenMeteo, _Handler
 from tracker.models import LocationPeriod, PatientProfile, User
+from weather.hours import floor_hour
 from weather.models import GridCell
-from weather.store import find_gaps, floor_hour
+from weather.observations import find_gaps
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Sites in distinct grid cells (0.1 degree grid).

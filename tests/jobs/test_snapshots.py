@@ -13,7 +13,7 @@ from tracker.models import Attack, ReportSnapshot, TreatmentCourse, User
 from tracker.reports.snapshots import config_dict, get_fresh_snapshot, refresh_snapshot
 from tracker.status import operator_status
 from weather.grid import get_or_create_cell
-from weather.store import upsert_observations
+from weather.observations import upsert_observations
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()

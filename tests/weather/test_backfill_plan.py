@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from weather.store import backfill_plan, past_days_for
+from weather.backfill import backfill_plan, past_days_for
 
 TODAY = date(2024, 6, 20)
 

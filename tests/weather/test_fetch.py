@@ -9,9 +9,10 @@ import pytest
 import responses
 from sqlalchemy import func, select
 
+from weather.fetching import fetch_and_store_archive, fetch_and_store_recent
 from weather.grid import get_or_create_cell
 from weather.models import FetchLog, GridCell, PressureObservation
-from weather.store import fetch_and_store_archive, fetch_and_store_recent, load_series
+from weather.observations import load_series
 
 NOW = datetime(2024, 1, 1, 2, 30, tzinfo=UTC)  # om.t0 is 2024-01-01T00:00Z
 SERVER_ERROR = {"error": True, "reason": "Something went wrong."}

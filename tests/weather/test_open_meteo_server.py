@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 import requests
 
+from weather.fetching import fetch_and_store_archive
 from weather.grid import get_or_create_cell
+from weather.observations import load_series
 from weather.open_meteo import OpenMeteoClient, OpenMeteoConnectionError, OpenMeteoRequestError
-from weather.store import fetch_and_store_archive, load_series
 
 TODAY = date(2024, 2, 10)
 MINUTELY = "Minutely API request limit exceeded. Please try again in one minute."

@@ -26,7 +26,7 @@ from tracker.diary.courses import update_course
 from tracker.models import User
 from tracker.reports.exports import DAY_KEYS, SUMMARY_COLUMNS, summary_rows
 from weather.grid import get_or_create_cell
-from weather.store import upsert_observations
+from weather.observations import upsert_observations
 
 NOTES = [PROBE_NOTE, "'\r=1+1", "two\r\nlines\n@SUM(A1)", 'quote "=1"\r"=2"']
 COURSE_KIND = "PRT\r=cmd|' /C calc'!A0"

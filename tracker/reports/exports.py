@@ -21,7 +21,7 @@ from tracker.diary.attacks_csv import export_attacks_csv
 from tracker.diary.profile import list_location_periods, require_patient
 from tracker.models import User
 from tracker.reports.series import cell_spans, local_midnight_utc, patient_report
-from weather.store import iter_export_rows
+from weather.observations import iter_export_rows
 
 #: What can be exported for a patient (each a CSV).
 EXPORT_KINDS = ("attacks", "daily", "pressure", "summary")

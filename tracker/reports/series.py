@@ -19,7 +19,7 @@ from tracker.diary.courses import list_courses
 from tracker.diary.profile import list_location_periods, require_patient
 from tracker.models import Attack, CheckIn, LocationPeriod, TreatmentCourse, User
 from weather.grid import cell_key, find_cell_id
-from weather.store import load_series
+from weather.observations import load_series
 
 HOUR = timedelta(hours=1)
 

@@ -8,12 +8,11 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-import weather.store as store
+import weather.observations as observations
 from weather.grid import get_or_create_cell
 from weather.models import PressureObservation
-from weather.store import (
+from weather.observations import (
     find_gaps,
-    floor_hour,
     iter_export_rows,
     load_observations,
     load_series,
@@ -157,7 +156,7 @@ def test_upsert_checks_its_arguments(session, cell):
 
 
 def test_upsert_runs_in_chunks(session, cell, monkeypatch):
-    monkeypatch.setattr(store, "UPSERT_CHUNK_ROWS", 7)
+    monkeypatch.setattr(observations, "UPSERT_CHUNK_ROWS", 7)
     hours = _hours(30)
     sp = 1000 + np.arange(30.0)
     assert upsert_observations(session, cell.id, hours, sp, sp, "archive", FETCHED) == 30
@@ -228,13 +227,6 @@ def test_load_series_rejects_bad_bounds_and_variables(session, cell):
         load_series(session, cell.id, datetime(2024, 1, 1), T0)
     with pytest.raises(ValueError, match="variable"):
         load_series(session, cell.id, T0, T0 + timedelta(hours=1), "temperature")
-
-
-def test_floor_hour():
-    ist = timezone(timedelta(hours=5, minutes=30))
-    assert floor_hour(datetime(2024, 1, 1, 0, 0, tzinfo=ist)) == datetime(
-        2023, 12, 31, 18, tzinfo=UTC
-    )
 
 
 def test_find_gaps_counts_null_surface_pressure_as_missing(session, cell):

@@ -1,6 +1,12 @@
-"""WTForms forms (CSRF-protected by Flask-WTF); domain validation stays in tracker."""
+"""WTForms forms (CSRF-protected by Flask-WTF); domain validation stays in tracker.
+
+The fields' ranges, lengths, choices and defaults come from tracker's field rules
+(tracker.diary.attack_input, tracker.diary.fields), the same the API's schemas use.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -16,9 +22,35 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from tracker.diary.attack_input import ATTACK_RULES
+from tracker.diary.fields import (
+    CHECKIN_RULES,
+    COURSE_RULES,
+    LATITUDE,
+    LOCATION_RULES,
+    LONGITUDE,
+    SHARE_CODE,
+    FieldRule,
+)
 
 TRI_STATE = [SelectChoice("", "not recorded"), SelectChoice("yes"), SelectChoice("no")]
+
+
+def rule_validators(rule: FieldRule, required: Any = None) -> list[Any]:
+    """Return the WTForms validators of a field rule (required or optional, range, length)."""
+    found: list[Any] = [required or (InputRequired() if rule.required else Optional())]
+    if rule.minimum is not None or rule.maximum is not None:
+        found.append(NumberRange(rule.minimum, rule.maximum))
+    if rule.max_length is not None:
+        found.append(Length(max=rule.max_length))
+    return found
+
+
+def scale_label(rule: FieldRule) -> str:
+    """Return a rule's label with its range, e.g. "Peak intensity (0-10)"."""
+    return f"{rule.label} ({rule.minimum:g}-{rule.maximum:g})"
 
 
 def tri_state(value: str | None) -> bool | None:
@@ -41,8 +73,9 @@ class RegisterForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired()])
     password = PasswordField("Password (at least 8 characters)", validators=[DataRequired()])
     timezone = StringField("Timezone (IANA name, e.g. Europe/Oslo)", validators=[DataRequired()])
-    latitude = FloatField("Home latitude (degrees north)", validators=[InputRequired()])
-    longitude = FloatField("Home longitude (degrees east)", validators=[InputRequired()])
+    latitude = FloatField("Home latitude (degrees north)", validators=rule_validators(LATITUDE))
+    longitude = FloatField("Home longitude (degrees east)",
+                           validators=rule_validators(LONGITUDE))
 
 
 class AttackForm(FlaskForm):
@@ -53,17 +86,19 @@ class AttackForm(FlaskForm):
     )
     ended_at = DateTimeLocalField("Ended (leave empty if ongoing)", format="%Y-%m-%dT%H:%M",
                                   validators=[Optional()])
-    kind = SelectField("Kind", choices=[SelectChoice("migraine"), SelectChoice("headache")])
-    intensity = IntegerField("Peak intensity (0-10)",
-                             validators=[Optional(), NumberRange(0, 10)])
-    aura = BooleanField("Aura")
-    medication = StringField("Acute medication", validators=[Optional()])
-    medication_helped = SelectField("Did it help?", choices=TRI_STATE)
-    threat = IntegerField("How threatening did it feel? (0-10)",
-                          validators=[Optional(), NumberRange(0, 10)])
-    expected_weather = SelectField("Did you expect it because of the weather?",
-                                   choices=TRI_STATE)
-    notes = TextAreaField("Notes", validators=[Optional()])
+    kind = SelectField(ATTACK_RULES["kind"].label,
+                       choices=[SelectChoice(c) for c in ATTACK_RULES["kind"].choices])
+    intensity = IntegerField(scale_label(ATTACK_RULES["intensity"]),
+                             validators=rule_validators(ATTACK_RULES["intensity"]))
+    aura = BooleanField(ATTACK_RULES["aura"].label)
+    medication = StringField(ATTACK_RULES["medication"].label,
+                             validators=rule_validators(ATTACK_RULES["medication"]))
+    medication_helped = SelectField(ATTACK_RULES["medication_helped"].label, choices=TRI_STATE)
+    threat = IntegerField(scale_label(ATTACK_RULES["threat"]),
+                          validators=rule_validators(ATTACK_RULES["threat"]))
+    expected_weather = SelectField(ATTACK_RULES["expected_weather"].label, choices=TRI_STATE)
+    notes = TextAreaField(ATTACK_RULES["notes"].label,
+                          validators=rule_validators(ATTACK_RULES["notes"]))
 
 
 class ChangePasswordForm(FlaskForm):
@@ -85,35 +120,40 @@ class SettingsForm(FlaskForm):
 class CheckInForm(FlaskForm):
     """A headache-free day (today unless another day is given)."""
 
-    day = DateField("Day (leave empty for today)", validators=[Optional()])
-    note = StringField("Note (optional)", validators=[Optional()])
+    day = DateField(CHECKIN_RULES["day"].label, validators=[Optional()])
+    note = StringField(CHECKIN_RULES["note"].label,
+                       validators=rule_validators(CHECKIN_RULES["note"]))
 
 
 class CourseForm(FlaskForm):
     """A treatment course (PRT by default) with its local dates."""
 
-    kind = StringField("Treatment", default="PRT", validators=[DataRequired()])
-    started_on = DateField("First session", validators=[DataRequired()])
-    ended_on = DateField("Last session (leave empty while ongoing)", validators=[Optional()])
-    sessions = IntegerField("Number of sessions (optional)",
-                            validators=[Optional(), NumberRange(0, 500)])
-    notes = TextAreaField("Notes", validators=[Optional()])
+    kind = StringField(COURSE_RULES["kind"].label, default=COURSE_RULES["kind"].default,
+                       validators=rule_validators(COURSE_RULES["kind"], DataRequired()))
+    started_on = DateField(COURSE_RULES["started_on"].label, validators=[DataRequired()])
+    ended_on = DateField(COURSE_RULES["ended_on"].label, validators=[Optional()])
+    sessions = IntegerField(COURSE_RULES["sessions"].label,
+                            validators=rule_validators(COURSE_RULES["sessions"]))
+    notes = TextAreaField(COURSE_RULES["notes"].label,
+                          validators=rule_validators(COURSE_RULES["notes"]))
 
 
 class LocationForm(FlaskForm):
     """Where the patient is from a date on."""
 
-    starts_on = DateField("From (local date)", validators=[DataRequired()])
-    latitude = FloatField("Latitude (degrees north)", validators=[InputRequired()])
-    longitude = FloatField("Longitude (degrees east)", validators=[InputRequired()])
-    timezone = StringField("Timezone (IANA name, e.g. Europe/Oslo)", validators=[DataRequired()])
-    label = StringField("Label (optional, e.g. home)", validators=[Optional()])
+    starts_on = DateField(LOCATION_RULES["starts_on"].label, validators=[DataRequired()])
+    latitude = FloatField(LATITUDE.label, validators=rule_validators(LATITUDE))
+    longitude = FloatField(LONGITUDE.label, validators=rule_validators(LONGITUDE))
+    timezone = StringField(LOCATION_RULES["timezone"].label, validators=[DataRequired()])
+    label = StringField(LOCATION_RULES["label"].label,
+                        validators=rule_validators(LOCATION_RULES["label"]))
 
 
 class RedeemForm(FlaskForm):
     """A share code a patient gave to a clinician."""
 
-    code = StringField("Share code (e.g. ABCDE-FGH23)", validators=[DataRequired()])
+    code = StringField(SHARE_CODE.label,
+                       validators=rule_validators(SHARE_CODE, DataRequired()))
 
 
 class TokenForm(FlaskForm):

@@ -32,9 +32,9 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 
 
 def _register() -> None:
-    from cli import analysis, db, diary_io, jobs, serve, users, weather
+    from cli import analysis, db, diary_io, jobs, power, serve, users, weather
 
-    for module in (db, users, diary_io, serve, analysis, weather, jobs):
+    for module in (db, users, diary_io, serve, analysis, weather, jobs, power):
         for command in module.COMMANDS:
             main.add_command(command)
 

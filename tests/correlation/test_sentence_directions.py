@@ -40,8 +40,9 @@ def _check(report) -> set[str]:
     seen = set()
     if "change_summary" in found:
         text = found["change_summary"]
-        for subject, key in (("all migraine days", "all"), ("weather-linked days", "weather_linked"),
-                             ("non-weather days", "non_weather")):
+        subjects = (("all migraine days", "all"), ("weather-linked days", "weather_linked"),
+                    ("non-weather days", "non_weather"))
+        for subject, key in subjects:
             assert _stated(text, subject) == _actual(rr[key]), (text, rr[key])
             seen.add(f"{key}:{_actual(rr[key])}")
     if "mmd_change" in found:

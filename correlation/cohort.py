@@ -36,6 +36,13 @@ class CohortRow:
     non_weather_change: float | None
     sensitivity_ratio: TestedInterval
     counts: tuple[int | None, ...] = (None,) * 8
+    #: Why the report has no verdict-like numbers (its first guardrail caveat), or None (A2).
+    data_reason: str | None = None
+
+    @property
+    def has_enough_data(self) -> bool:
+        """Whether the report passed its guardrails (DESIGN point 10, amendment A2)."""
+        return self.verdict != "insufficient_data"
 
     @classmethod
     def from_report(cls, rep: Report, label: str) -> CohortRow:
@@ -54,6 +61,7 @@ class CohortRow:
             non_weather_change=_diff(f.non_weather_mmd, b.non_weather_mmd),
             sensitivity_ratio=c.sensitivity_ratio,
             counts=_period_counts(b) + _period_counts(f),
+            data_reason=_first_guardrail([w.to_dict() for w in rep.warnings]),
         )
 
     @classmethod
@@ -78,6 +86,7 @@ class CohortRow:
             sensitivity_ratio=TestedInterval(sr["estimate"], sr["ci_low"], sr["ci_high"],
                                              sr["p_value"], None),
             counts=tuple(b.get(k) for k in _PERIOD_KEYS) + tuple(f.get(k) for k in _PERIOD_KEYS),
+            data_reason=_first_guardrail(report.get("warnings", [])),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,6 +103,8 @@ class CohortRow:
             "non_weather_change": _finite(self.non_weather_change),
             "sensitivity_ratio": self.sensitivity_ratio.to_dict(),
             "onset_counts": dict(zip(COUNT_NAMES, self.counts, strict=True)),
+            "has_enough_data": self.has_enough_data,
+            "data_reason": self.data_reason,
         }
 
     def count_row(self) -> list[float]:
@@ -104,6 +115,11 @@ class CohortRow:
 #: Report v1 period keys for (a, b, te, tu): window onsets, non-window onsets, day counts.
 _PERIOD_KEYS = ("onsets_window", "onsets_nonwindow", "at_risk_window_days",
                 "at_risk_nonwindow_days")
+
+
+def _first_guardrail(warnings_: Sequence[dict[str, str]]) -> str | None:
+    """The text of the first ``insufficient_data`` caveat, if any (amendment A2)."""
+    return next((w["text"] for w in warnings_ if w.get("code") == "insufficient_data"), None)
 
 
 def _period_counts(p: PeriodStats) -> tuple[int, int, int, int]:
@@ -176,12 +192,23 @@ class CohortSummary:
     responder_evaluable: int
     tests: dict[str, SignedRankTest]
     pooled_sensitivity_ratio: PooledSensitivity
+    #: Whether rows without enough data were included on request (marked), else left out (A2).
+    includes_insufficient: bool = False
+
+    @property
+    def analysed_rows(self) -> list[CohortRow]:
+        """The rows every median, count, test and pooled estimate uses (amendment A2)."""
+        return [r for r in self.rows if self.includes_insufficient or r.has_enough_data]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe summary, the primary endpoint first (no NaN or infinity) (DESIGN A6)."""
         return {
             "pooled_sensitivity_ratio": self.pooled_sensitivity_ratio.to_dict(),
             "n_patients": len(self.rows),
+            "n_analysed": len(self.analysed_rows),
+            "includes_insufficient": self.includes_insufficient,
+            "left_out": [{"label": r.label, "reason": r.data_reason} for r in self.rows
+                         if not (self.includes_insufficient or r.has_enough_data)],
             "rows": [r.to_dict() for r in self.rows],
             "median_mmd_change": _finite(self.median_mmd_change),
             "median_mmd_change_pct": _finite(self.median_mmd_change_pct),
@@ -265,21 +292,29 @@ def pool_sensitivity(rows: Sequence[CohortRow], confidence: float = 0.95) -> Poo
 
 
 def cohort_summary(
-    reports: Sequence[Report], labels: Sequence[str] | None = None
+    reports: Sequence[Report], labels: Sequence[str] | None = None,
+    include_insufficient: bool = False,
 ) -> CohortSummary:
-    """Summarise many patients' reports (DESIGN method 11)."""
+    """Summarise many patients' reports (DESIGN method 11, amendment A2)."""
     if labels is not None and len(labels) != len(reports):
         raise ValueError("labels must match reports")
     rows = [
         CohortRow.from_report(rep, labels[i] if labels is not None else f"patient {i + 1}")
         for i, rep in enumerate(reports)
     ]
-    return summarise_rows(rows, reports[0].config.confidence if reports else 0.95)
+    confidence = reports[0].config.confidence if reports else 0.95
+    return summarise_rows(rows, confidence, include_insufficient)
 
 
-def summarise_rows(rows: Sequence[CohortRow], confidence: float = 0.95) -> CohortSummary:
-    """Medians, responders, signed-rank tests and the pooled ratio of the rows (method 11)."""
-    rows = list(rows)
+def summarise_rows(rows: Sequence[CohortRow], confidence: float = 0.95,
+                   include_insufficient: bool = False) -> CohortSummary:
+    """Medians, responders, signed-rank tests and the pooled ratio (method 11, A2).
+
+    Rows whose report failed a guardrail are left out of every one of them unless
+    ``include_insufficient`` (then the summary says it includes them).
+    """
+    all_rows = list(rows)
+    rows = [r for r in all_rows if include_insufficient or r.has_enough_data]
     tests = {
         "mmd": signed_rank([r.mmd_change for r in rows]),
         "weather_linked": signed_rank([r.weather_linked_change for r in rows]),
@@ -288,11 +323,12 @@ def summarise_rows(rows: Sequence[CohortRow], confidence: float = 0.95) -> Cohor
     pooled = pool_sensitivity(rows, confidence)
     evaluable = [r.responder_50 for r in rows if r.responder_50 is not None]
     return CohortSummary(
-        rows=rows,
+        rows=all_rows,
         median_mmd_change=_median([r.mmd_change for r in rows]),
         median_mmd_change_pct=_median([r.mmd_change_pct for r in rows]),
         responders_50=sum(1 for v in evaluable if v),
         responder_evaluable=len(evaluable),
         tests=tests,
         pooled_sensitivity_ratio=pooled,
+        includes_insufficient=include_insufficient,
     )

@@ -38,9 +38,14 @@ def _rng(seed: int | np.random.Generator) -> np.random.Generator:
 
 
 def simulate_pressure(
-    start: datetime, hours: int, seed: int | np.random.Generator, *, mean_hpa: float = 1000.0
+    start: datetime, hours: int, seed: int | np.random.Generator, *, mean_hpa: float = 1000.0,
+    seasonality: float = 0.0,
 ) -> np.ndarray:
-    """Hourly surface pressure (hPa): AR(2) systems plus tide, for DESIGN method 1-3 tests."""
+    """Hourly surface pressure (hPa): AR(2) systems plus tide, for DESIGN method 1-3 tests.
+
+    ``seasonality`` s scales the systems by 1 + s cos(2 pi (day of year - 15) / 365.25): more
+    and deeper falls in (northern) winter, fewer in summer; 0 leaves the series unchanged.
+    """
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
     rng = _rng(seed)
@@ -52,10 +57,57 @@ def simulate_pressure(
     e = rng.standard_normal(hours + _BURN_IN_HOURS)
     x = lfilter([1.0], [1.0, -a1, -a2], e)[_BURN_IN_HOURS:]
     x *= _SYNOPTIC_SD_HPA / math.sqrt(var)
+    if seasonality:
+        if not 0.0 <= seasonality < 1.0:
+            raise ValueError("seasonality must be in [0, 1)")
+        s0 = start.astimezone(UTC)
+        doy = s0.timetuple().tm_yday - 1 + (s0.hour + np.arange(hours)) / 24.0
+        x *= 1.0 + seasonality * np.cos(2.0 * math.pi * (doy - 15.0) / 365.25)
     h0 = start.astimezone(UTC).hour
     t = (h0 + np.arange(hours)) % 24
     tide = _TIDE_HPA * np.cos(2.0 * math.pi * (t - 10.0) / 12.0)
     return (mean_hpa + x + tide).astype(np.float64)
+
+
+@dataclass(frozen=True)
+class Spells:
+    """Attacks clustered in spells: a two-state Markov chain of days (validation option).
+
+    In a spell (``share`` of days on average, ``mean_days`` long) the base rate is multiplied
+    by ``factor``; outside by (1 - share * factor) / (1 - share), so the mean rate is kept.
+    Spells are independent of the weather.
+    """
+
+    factor: float = 3.0
+    share: float = 0.2
+    mean_days: float = 10.0
+
+    def multipliers(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Base-rate multiplier for each of ``n`` days."""
+        if not (0 < self.share < 1 and self.factor * self.share < 1 and self.mean_days >= 1):
+            raise ValueError("spells need 0 < share < 1, factor * share < 1, mean_days >= 1")
+        leave = 1.0 / self.mean_days
+        enter = self.share * leave / (1.0 - self.share)
+        u = rng.random(n)
+        state = np.empty(n, dtype=bool)
+        now = bool(u[0] < self.share)
+        for d in range(n):
+            state[d] = now
+            now = u[d] >= leave if now else u[d] < enter
+        quiet = (1.0 - self.share * self.factor) / (1.0 - self.share)
+        return np.where(state, self.factor, quiet)
+
+
+def graded_multiplier(max_fall_hpa: np.ndarray, sensitivity: float) -> np.ndarray:
+    """Risk rising with the fall (validation option), not stepping at the threshold.
+
+    1 + (sensitivity - 1) * clip((F - 1) / 6, 0, 2), F the larger max 24-h fall (hPa) of the
+    day and the day before (unknown counts as 0): 1 below a 1 hPa fall, ``sensitivity`` at
+    7 hPa, so days with 3-5 hPa falls (not window days) carry part of the extra risk.
+    """
+    f = np.nan_to_num(np.asarray(max_fall_hpa, dtype=np.float64), nan=0.0)
+    f = np.maximum(f, np.concatenate([[0.0], f[:-1]]))
+    return 1.0 + (sensitivity - 1.0) * np.clip((f - 1.0) / 6.0, 0.0, 2.0)
 
 
 @dataclass
@@ -73,6 +125,8 @@ class SimulatedPatient:
     window: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     true_exposure_ratio_baseline: float = 1.0
     true_exposure_ratio_followup: float = 1.0
+    #: the planted onset probability of each day (used on at-risk days only)
+    hazard: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def to_series(self) -> PatientSeries:
         """The PatientSeries the analysis takes (DESIGN method 1-7)."""
@@ -114,8 +168,16 @@ def simulate_patient(
     pressure_start: datetime | None = None,
     mean_duration_hours: float = 14.0,
     checkin_share: float | None = None,
+    pressure_seasonality: float = 0.0,
+    graded: bool = False,
+    spells: Spells | None = None,
 ) -> SimulatedPatient:
-    """Seeded patient (pressure hPa, attacks, course) with hazards on DESIGN method 3 windows."""
+    """Seeded patient (pressure hPa, attacks, course) with hazards on DESIGN method 3 windows.
+
+    Options for validation (all off by default, leaving existing seeds' output unchanged):
+    ``pressure_seasonality`` (see :func:`simulate_pressure`), ``graded`` risk (see
+    :func:`graded_multiplier`) and attack ``spells`` (see :class:`Spells`).
+    """
     rng = _rng(seed)
     n = int(days)
     if n < 1:
@@ -130,7 +192,7 @@ def simulate_patient(
         p_start = datetime.fromtimestamp(int(first_mid[0]) // 3600 * 3600, tz=UTC)
         end_mid = local_midnights_utc(report_date + timedelta(days=1), 0, timezone)
         hours = int(-((p_start.timestamp() - end_mid[0]) // 3600)) + 1
-        pressure_arr = simulate_pressure(p_start, hours, rng)
+        pressure_arr = simulate_pressure(p_start, hours, rng, seasonality=pressure_seasonality)
     else:
         if pressure_start is None:
             raise ValueError("pressure_start is required with pressure")
@@ -144,8 +206,14 @@ def simulate_patient(
     c_hi = (course.ended_on - tracking_start).days
     base = base_rate * _ramp(day, c_lo, c_hi, prt_base_factor)
     mult_after = 1.0 + (sensitivity - 1.0) * prt_sensitivity_factor
-    mult = np.where(window_true, sensitivity * _ramp(day, c_lo, c_hi, mult_after / sensitivity),
-                    1.0)
+    if graded:
+        excess = graded_multiplier(weather.max_fall_hpa, sensitivity) - 1.0
+        mult = 1.0 + excess * _ramp(day, c_lo, c_hi, prt_sensitivity_factor)
+    else:
+        mult = np.where(window_true,
+                        sensitivity * _ramp(day, c_lo, c_hi, mult_after / sensitivity), 1.0)
+    if spells is not None:
+        base = base * spells.multipliers(n, rng)
     prob = np.clip(base * mult, 0.0, 1.0)
 
     bounds = local_midnights_utc(tracking_start, n, timezone)
@@ -201,6 +269,7 @@ def simulate_patient(
         window=weather.window,
         true_exposure_ratio_baseline=float(sensitivity),
         true_exposure_ratio_followup=float(mult_after),
+        hazard=prob,
     )
 
 

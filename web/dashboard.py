@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from correlation.progress import guardrail_progress
 from tracker.cells import patient_cell_ids
 from tracker.models import User
 from tracker.reports.access import ReportView, clinician_summaries, view_report
@@ -53,6 +54,8 @@ class PatientView:
     charts: dict[str, dict[str, Any]]
     unit: str
     open_meteo: bool
+    #: Unmet guardrails with progress (amendment A2): shown instead of headline numbers.
+    progress: list[dict[str, Any]] = field(default_factory=list)
 
 
 @bp.app_template_filter("num")
@@ -122,7 +125,9 @@ def _patient_view(seen: ReportView) -> PatientView:
                                           window),
         "periods": charts.period_bars(report),
     }
-    return PatientView(patient, report, chart_specs, unit, _uses_open_meteo(patient))
+    progress = [p.to_dict() for p in guardrail_progress(seen.report, settings().analysis,
+                                                        series.report_date)]
+    return PatientView(patient, report, chart_specs, unit, _uses_open_meteo(patient), progress)
 
 
 def _uses_open_meteo(patient: User) -> bool:
@@ -177,6 +182,10 @@ def patient_row(patient: User, report: dict[str, Any] | None) -> dict[str, Any]:
         "responder_50": comp["responder_50"],
         "verdict": report["findings"][0]["code"],
         "verdict_text": report["findings"][0]["text"],
+        # A2: no responder value or verdict without enough data, only the reason
+        "enough_data": report["findings"][0]["code"] != "insufficient_data",
+        "data_reason": next((w["text"] for w in report["warnings"]
+                             if w["code"] == "insufficient_data"), None),
         "flags": [label for code, label in FLAG_LABELS.items() if code in codes],
     }
 

@@ -104,7 +104,7 @@ def report(state: State, patient: str, days: bool, fmt: str, output: str | None)
     with state.transaction() as session:
         user = require_user(session, patient)
         result = patient_report(
-            session, user, config=settings.analysis, grid_degrees=settings.weather.grid_degrees
+            session, user, settings=settings.reports
         )
     if result is None:
         raise click.ClickException(f"{patient} has no treatment course recorded yet")
@@ -127,7 +127,7 @@ def cohort(state: State, clinician: str, output: str | None) -> None:
         if user.role != "clinician":
             raise click.ClickException(f"{clinician} is not a clinician")
         summary = clinician_cohort(
-            session, user, config=settings.analysis, grid_degrees=settings.weather.grid_degrees
+            session, user, settings=settings.reports
         )
     write_output(json.dumps(summary.to_dict(), indent=2, allow_nan=False) + "\n", output)
 

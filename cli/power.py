@@ -39,8 +39,7 @@ def _clinic_rows(state: State, email: str) -> list[list[float]]:
         user = require_user(session, email)
         if user.role != "clinician":
             raise click.ClickException(f"{email} is not a clinician")
-        found = clinician_summaries(session, user, config=settings.analysis,
-                                    grid_degrees=settings.weather.grid_degrees, detail="power")
+        found = clinician_summaries(session, user, settings=settings.reports, detail="power")
     rows = []
     for _patient, summary in found:
         base = (summary or {}).get("periods", {}).get("baseline") or {}

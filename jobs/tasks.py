@@ -245,8 +245,7 @@ def refresh_reports(ctx: JobContext, now: datetime) -> RunResult:
     """Recompute the stored report of each patient whose diary or pressure changed; counts
     are patients (done = checked, failed = errors) and rows are snapshots recomputed."""
     result = RunResult(REFRESH_REPORTS)
-    config = ctx.settings.analysis
-    grid = ctx.settings.weather.grid_degrees
+    settings = ctx.settings.reports
     with ctx.session_factory.begin() as session:
         patient_ids = patients_with_reports(session)
     for patient_id in patient_ids:
@@ -258,7 +257,7 @@ def refresh_reports(ctx: JobContext, now: datetime) -> RunResult:
                 patient = session.get(User, patient_id)
                 if patient is None:  # deleted meanwhile
                     continue
-                if refresh_snapshot(session, patient, config, grid, now):
+                if refresh_snapshot(session, patient, settings, now):
                     result.rows_written += 1
         except Exception as exc:
             result.cells_failed += 1

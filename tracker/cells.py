@@ -48,6 +48,28 @@ def patient_cell_ids(session: Session, patient_id: int, grid_degrees: float) -> 
     return sorted(i for i in ids if i is not None)
 
 
+def cells_of_patients(
+    session: Session, patient_ids: Iterable[int], grid_degrees: float
+) -> dict[int, list[int]]:
+    """The stored cell ids of each patient's location periods, in two queries (no insert)."""
+    ids = list(patient_ids)
+    if not ids:
+        return {}
+    points = session.execute(
+        select(LocationPeriod.patient_id, LocationPeriod.latitude, LocationPeriod.longitude)
+        .where(LocationPeriod.patient_id.in_(ids)).distinct()
+    ).all()
+    keys = {(pid, cell_key(lat, lon, grid_degrees)) for pid, lat, lon in points}
+    lats = {k[0] for _, k in keys}
+    cells = {(c.lat_e4, c.lon_e4): c.id for c in session.scalars(
+        select(GridCell).where(GridCell.lat_e4.in_(lats))) if lats} if lats else {}
+    out: dict[int, list[int]] = {pid: [] for pid in ids}
+    for pid, key in keys:
+        if key in cells:
+            out[pid].append(cells[key])
+    return {pid: sorted(set(v)) for pid, v in out.items()}
+
+
 def years_before(day: date, years: int) -> date:
     """Return the same calendar day ``years`` earlier (28 February for a 29 February)."""
     year = max(1, day.year - years)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from correlation.config import MethodConfig
+from tracker.reports.settings import ReportSettings
 
 CONFIG_ENV = "MIGRAINE_WEATHER_CONFIG"
 DEFAULT_SQLITE_URL = "sqlite:///instance/migraine-weather.sqlite3"
@@ -98,6 +99,11 @@ class Settings:
     jobs: JobsSettings = field(default_factory=JobsSettings)
     analysis: MethodConfig = field(default_factory=MethodConfig)
     source: str | None = None
+
+    @property
+    def reports(self) -> ReportSettings:
+        """The method and the grid as the one value every report function takes."""
+        return ReportSettings(self.analysis, self.weather.grid_degrees)
 
 
 _RANGES: dict[str, tuple[float, float]] = {

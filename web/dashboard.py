@@ -98,8 +98,7 @@ def vega_bundle(digest: str) -> ResponseReturnValue:
 def _report_view(patient_id: int, detail: str) -> ReportView:
     """The report of a patient the person asking may see (404 otherwise), audit-logged."""
     s = settings()
-    return view_report(db_session(), me(), patient_id, config=s.analysis,
-                       grid_degrees=s.weather.grid_degrees, detail=detail)
+    return view_report(db_session(), me(), patient_id, settings=s.reports, detail=detail)
 
 
 def _patient_view(seen: ReportView) -> PatientView:
@@ -205,8 +204,7 @@ def clinician_rows(sort: str = "name", descending: bool = False) -> list[dict[st
     """The logged-in clinician's patients with their numbers (each view audit-logged)."""
     session = db_session()
     s = settings()
-    found = clinician_summaries(session, me(), config=s.analysis,
-                                grid_degrees=s.weather.grid_degrees)
+    found = clinician_summaries(session, me(), settings=s.reports)
     session.commit()
     return sort_rows([patient_row(p, summary) for p, summary in found], sort, descending)
 
@@ -242,8 +240,7 @@ def send_export(patient_id: int, kind: str) -> Response:
     """The one page export: the domain checks access and logs it; the file as a download."""
     session = db_session()
     s = settings()
-    export = export_file(session, me(), patient_id, kind, config=s.analysis,
-                         grid_degrees=s.weather.grid_degrees, detail="csv")
+    export = export_file(session, me(), patient_id, kind, settings=s.reports, detail="csv")
     session.commit()
     return csv_download(export)
 
@@ -254,8 +251,7 @@ def cohort() -> ResponseReturnValue:
     """The clinician's patients together: medians, responders, tests, forest plot."""
     session = db_session()
     s = settings()
-    summary = clinician_cohort(session, me(), config=s.analysis,
-                               grid_degrees=s.weather.grid_degrees).to_dict()
+    summary = clinician_cohort(session, me(), settings=s.reports).to_dict()
     session.commit()
     spec = charts.forest_plot(summary)
     blocks = {"forest": json.dumps(spec, allow_nan=False).replace("</", "<\\/")}

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from jobs.tasks import run_job
 from tests.jobs.conftest import SITES, add_patient, day_start
 from tracker.models import Attack, ReportSnapshot, TreatmentCourse, User
-from tracker.reports.snapshots import config_dict, get_fresh_snapshot, refresh_snapshot
+from tracker.reports.settings import ReportSettings
+from tracker.reports.snapshots import get_fresh_snapshot, refresh_snapshot
 from tracker.status import operator_status
 from weather.grid import get_or_create_cell
 from weather.observations import upsert_observations
@@ -71,6 +72,7 @@ def test_refresh_reports_recomputes_only_patients_whose_diary_or_pressure_change
 ):
     grid = ctx.settings.weather.grid_degrees
     config = ctx.settings.analysis
+    settings = ReportSettings(config, grid)
     ids, cells = _setup(session_factory, grid)
 
     first = run_job(ctx, "refresh-reports", now=NOW)
@@ -79,7 +81,7 @@ def test_refresh_reports_recomputes_only_patients_whose_diary_or_pressure_change
     assert set(stamps) == set(ids)
     with session_factory() as session:
         snap = session.get(ReportSnapshot, ids[0])
-        assert snap.config == {**config_dict(config), "grid_degrees": grid}
+        assert snap.config == settings.to_dict()
         assert snap.report["schema"] == "migraine-weather/report/v1"
         assert snap.report["days"] and snap.report["config"]["drop_threshold_hpa"] == 5.0
 
@@ -101,7 +103,7 @@ def test_refresh_reports_recomputes_only_patients_whose_diary_or_pressure_change
         _store(session, cells[2], day_start(TODAY), later, "forecast", 2.0, later)
 
     with session_factory() as session:
-        fresh = [get_fresh_snapshot(session, session.get(User, i), config, grid, later)
+        fresh = [get_fresh_snapshot(session, session.get(User, i), settings, later)
                  for i in ids]
     assert fresh[0] is None and fresh[1] is None
     assert fresh[2] is not None and fresh[2]["schema"] == "migraine-weather/report/v1"
@@ -115,18 +117,18 @@ def test_refresh_reports_recomputes_only_patients_whose_diary_or_pressure_change
     # A new local day, a changed course or another method config each make a snapshot stale.
     with session_factory.begin() as session:
         patient = session.get(User, ids[2])
-        assert get_fresh_snapshot(session, patient, config, grid, later) is not None
-        assert get_fresh_snapshot(session, patient, config, grid,
+        assert get_fresh_snapshot(session, patient, settings, later) is not None
+        assert get_fresh_snapshot(session, patient, settings,
                                   NOW + timedelta(days=1)) is None
         other = type(config)(drop_threshold_hpa=6.0)
-        assert get_fresh_snapshot(session, patient, other, grid, later) is None
+        assert get_fresh_snapshot(session, patient, ReportSettings(other, grid), later) is None
         course = session.scalars(select(TreatmentCourse)
                                  .where(TreatmentCourse.patient_id == ids[2])).one()
         course.ended_on = date(2025, 3, 25)
         session.flush()
-        assert get_fresh_snapshot(session, patient, config, grid, later) is None
-        assert refresh_snapshot(session, patient, config, grid, later) is True
-        assert get_fresh_snapshot(session, patient, config, grid, later)["course"][
+        assert get_fresh_snapshot(session, patient, settings, later) is None
+        assert refresh_snapshot(session, patient, settings, later) is True
+        assert get_fresh_snapshot(session, patient, settings, later)["course"][
             "ended_on"] == "2025-03-25"
 
 
@@ -134,8 +136,9 @@ def test_a_patient_without_a_course_has_no_snapshot(ctx, session_factory):
     grid = ctx.settings.weather.grid_degrees
     with session_factory.begin() as session:
         patient = add_patient(session, "n@example.org", *SITES[0], created=day_start(FIRST))
-        assert refresh_snapshot(session, patient, ctx.settings.analysis, grid, NOW) is False
-        assert get_fresh_snapshot(session, patient, ctx.settings.analysis, grid, NOW) is None
+        settings = ReportSettings(ctx.settings.analysis, grid)
+        assert refresh_snapshot(session, patient, settings, NOW) is False
+        assert get_fresh_snapshot(session, patient, settings, NOW) is None
     result = run_job(ctx, "refresh-reports", now=NOW)
     assert (result.status, result.cells_done, result.rows_written) == ("ok", 0, 0)
 

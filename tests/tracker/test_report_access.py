@@ -15,6 +15,7 @@ from tracker.reports.access import (
     view_diary,
     view_report,
 )
+from tracker.reports.settings import ReportSettings
 
 GRID = 0.25
 
@@ -35,13 +36,13 @@ def test_an_export_checks_access_computes_and_audits_once(session, people):
     users, config = people
     a, linked = users["a"], users["linked"]
     for kind in ("attacks", "daily", "pressure", "summary"):
-        got = export_csv(session, linked, a.id, kind, config=config, grid_degrees=GRID,
+        got = export_csv(session, linked, a.id, kind, settings=ReportSettings(config, GRID),
                          detail="csv")
         assert got.filename == f"migraine-weather-{kind}-{a.id}.csv"
         assert got.mimetype == "text/csv" and got.text.count("\n") >= 1
     assert sorted(_log(session, a)) == sorted(
         (linked.id, f"export_{k}", "csv") for k in ("attacks", "daily", "pressure", "summary"))
-    export_csv(session, a, a.id, "attacks", config=config, grid_degrees=GRID, detail="api")
+    export_csv(session, a, a.id, "attacks", settings=ReportSettings(config, GRID), detail="api")
     assert len(_log(session, a)) == 4  # the patient's own export is not logged
 
 
@@ -50,11 +51,12 @@ def test_others_get_not_found_and_nothing_is_logged(session, people, who):
     users, config = people
     a = users["a"]
     with pytest.raises(NotFoundError) as caught:
-        export_csv(session, users[who], a.id, "attacks", config=config, grid_degrees=GRID,
+        export_csv(session, users[who], a.id, "attacks", settings=ReportSettings(config, GRID),
                    detail="csv")
     assert caught.value.field == "patient"
-    for read in (lambda: view_report(session, users[who], a.id, config=config,
-                                     grid_degrees=GRID, detail="page"),
+    settings = ReportSettings(config, GRID)
+    for read in (lambda: view_report(session, users[who], a.id, settings=settings,
+                                     detail="page"),
                  lambda: view_diary(session, users[who], a.id)):
         with pytest.raises(NotFoundError):
             read()
@@ -64,33 +66,33 @@ def test_others_get_not_found_and_nothing_is_logged(session, people, who):
 def test_an_unknown_kind_is_refused_before_the_access_rule(session, people):
     users, config = people
     with pytest.raises(NotFoundError) as caught:
-        export_csv(session, users["unlinked"], users["a"].id, "secrets", config=config,
-                   grid_degrees=GRID, detail="csv")
+        export_csv(session, users["unlinked"], users["a"].id, "secrets",
+                   settings=ReportSettings(config, GRID), detail="csv")
     assert caught.value.field == "kind" and "attacks, daily" in caught.value.message
 
 
 def test_without_a_course_a_view_is_logged_but_an_export_is_not(session, people):
     users, config = people
     b = users["b"]  # no treatment course
-    view = view_report(session, b, b.id, config=config, grid_degrees=GRID, detail="page")
+    view = view_report(session, b, b.id, settings=ReportSettings(config, GRID), detail="page")
     assert view.patient is b and view.series is None and view.report is None
     with pytest.raises(NotFoundError) as caught:
-        export_csv(session, b, b.id, "daily", config=config, grid_degrees=GRID, detail="csv")
+        export_csv(session, b, b.id, "daily", settings=ReportSettings(config, GRID), detail="csv")
     assert caught.value.message == NO_COURSE
-    assert export_csv(session, b, b.id, "attacks", config=config, grid_degrees=GRID,
+    assert export_csv(session, b, b.id, "attacks", settings=ReportSettings(config, GRID),
                       detail="csv").text  # the attacks need no course
 
 
 def test_views_and_the_list_are_logged_for_the_clinician(session, people):
     users, config = people
     a, linked = users["a"], users["linked"]
-    view = view_report(session, linked, a.id, config=config, grid_degrees=GRID, detail="page")
+    view = view_report(session, linked, a.id, settings=ReportSettings(config, GRID), detail="page")
     assert view.report is not None and view.series is not None
     assert view_diary(session, linked, a.id) is a
-    rows = clinician_summaries(session, linked, config=config, grid_degrees=GRID)
+    rows = clinician_summaries(session, linked, settings=ReportSettings(config, GRID))
     assert [p.id for p, _ in rows] == [a.id] and rows[0][1] is not None
-    assert clinician_summaries(session, users["unlinked"], config=config,
-                               grid_degrees=GRID) == []
+    assert clinician_summaries(session, users["unlinked"],
+                               settings=ReportSettings(config, GRID)) == []
     assert sorted(_log(session, a)) == sorted([
         (linked.id, "view_report", "page"), (linked.id, "view_diary", ""),
         (linked.id, "view_report", "list")])

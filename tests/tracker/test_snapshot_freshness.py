@@ -11,6 +11,7 @@ from tracker.diary.attack_input import AttackInput
 from tracker.diary.attacks import delete_attack, record_attack
 from tracker.diary.courses import record_course
 from tracker.models import ReportSnapshot
+from tracker.reports.settings import ReportSettings
 from tracker.reports.snapshots import current_summaries
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
@@ -18,7 +19,7 @@ CONFIG = MethodConfig()
 
 
 def _summaries(session, patient, now):
-    out = current_summaries(session, [patient], CONFIG, 0.1, now)
+    out = current_summaries(session, [patient], ReportSettings(CONFIG, 0.1), now)
     session.commit()
     return out[patient.id], session.get(ReportSnapshot, patient.id).computed_at
 
@@ -52,5 +53,36 @@ def test_summaries_follow_diary_changes(session):
     _, at6 = _summaries(session, patient, NOW + timedelta(days=1, minutes=1))
     assert at6 == at5
     other = MethodConfig(drop_threshold_hpa=6.0)  # other settings: not the same report
-    current_summaries(session, [patient], other, 0.1, NOW + timedelta(days=1, minutes=2))
+    current_summaries(session, [patient], ReportSettings(other, 0.1),
+                      NOW + timedelta(days=1, minutes=2))
     assert session.get(ReportSnapshot, patient.id).computed_at > at6
+
+
+def test_the_list_sees_pressure_that_arrived_after_its_summary(session):
+    """One freshness rule: pressure for past hours makes a stored summary stale at once;
+    pressure for today's hours (the hourly pull) does not."""
+    from weather.grid import find_cell_id
+    from weather.observations import upsert_observations
+
+    patient = create_user(session, email="q@example.org", password="long enough",
+                          role="patient", timezone="Europe/Oslo", latitude=59.9, longitude=10.7,
+                          now=NOW - timedelta(days=200))
+    record_course(session, patient, started_on=date(2026, 1, 1), ended_on=date(2026, 2, 1))
+    session.commit()
+    _, at1 = _summaries(session, patient, NOW)
+    from tracker.cells import cells_in_use
+
+    cells_in_use(session, 0.1)  # the scheduler creates the patient's cell
+    cell = find_cell_id(session, 59.9, 10.7, 0.1)
+    today = datetime(2026, 5, 1, 6, tzinfo=UTC)
+    upsert_observations(session, cell, [today], [1001.0], [1011.0], "forecast",
+                        NOW + timedelta(minutes=1))
+    session.commit()
+    _, at2 = _summaries(session, patient, NOW + timedelta(minutes=2))
+    assert at2 == at1  # today's hours: not a change
+    past = datetime(2026, 2, 10, 6, tzinfo=UTC)
+    upsert_observations(session, cell, [past], [1001.0], [1011.0], "archive",
+                        NOW + timedelta(minutes=3))
+    session.commit()
+    _, at3 = _summaries(session, patient, NOW + timedelta(minutes=4))
+    assert at3 > at2  # pressure for a past hour arrived after the summary: recomputed

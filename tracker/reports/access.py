@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from correlation import MethodConfig, PatientSeries, Report, analyze
+from correlation import PatientSeries, Report, analyze
 from tracker.accounts.audit import record_access
 from tracker.accounts.sharing import patients_of_clinician, require_view
 from tracker.clock import utcnow
@@ -26,6 +26,7 @@ from tracker.errors import NotFoundError
 from tracker.models import User
 from tracker.reports.exports import EXPORT_KINDS, patient_export
 from tracker.reports.series import patient_series
+from tracker.reports.settings import ReportSettings
 from tracker.reports.snapshots import current_summaries
 
 #: The message of a report or export asked for before a treatment course is recorded.
@@ -68,8 +69,7 @@ def view_report(
     viewer: User,
     patient_id: int,
     *,
-    config: MethodConfig,
-    grid_degrees: float,
+    settings: ReportSettings,
     detail: str,
     now: datetime | None = None,
 ) -> ReportView:
@@ -80,9 +80,8 @@ def view_report(
     """
     patient = require_view(session, viewer, patient_id)
     now = now or utcnow()
-    series = patient_series(session, patient, config=config, grid_degrees=grid_degrees,
-                            now=now)
-    report = None if series is None else analyze(series, config, generated_at=now)
+    series = patient_series(session, patient, settings=settings, now=now)
+    report = None if series is None else analyze(series, settings.method, generated_at=now)
     record_access(session, viewer, patient, "view_report", detail)
     return ReportView(patient, series, report)
 
@@ -93,8 +92,7 @@ def export_csv(
     patient_id: int,
     kind: str,
     *,
-    config: MethodConfig,
-    grid_degrees: float,
+    settings: ReportSettings,
     detail: str,
 ) -> ExportFile:
     """One of EXPORT_KINDS of the patient's data as a CSV file for ``viewer``; audit-logged.
@@ -107,7 +105,7 @@ def export_csv(
         raise NotFoundError(f"unknown export {kind!r}; one of {', '.join(EXPORT_KINDS)}",
                             "kind")
     patient = require_view(session, viewer, patient_id)
-    text = patient_export(session, patient, kind, config=config, grid_degrees=grid_degrees)
+    text = patient_export(session, patient, kind, settings=settings)
     if text is None:
         raise NotFoundError(NO_COURSE, None)
     record_access(session, viewer, patient, f"export_{kind}", detail)
@@ -118,15 +116,14 @@ def clinician_summaries(
     session: Session,
     clinician: User,
     *,
-    config: MethodConfig,
-    grid_degrees: float,
+    settings: ReportSettings,
     detail: str = "list",
     now: datetime | None = None,
 ) -> list[tuple[User, dict[str, Any] | None]]:
     """The clinician's linked patients with each one's current report summary (None without a
     course); every patient's view is audit-logged."""
     patients = patients_of_clinician(session, clinician)
-    summaries = current_summaries(session, patients, config, grid_degrees, now or utcnow())
+    summaries = current_summaries(session, patients, settings, now or utcnow())
     for patient in patients:
         record_access(session, clinician, patient, "view_report", detail)
     return [(patient, summaries[patient.id]) for patient in patients]

@@ -6,27 +6,26 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from correlation import CohortSummary, MethodConfig
+from correlation import CohortSummary
 from correlation.cohort import CohortRow, summarise_rows
 from tracker.models import User
 from tracker.reports.access import clinician_summaries
+from tracker.reports.settings import ReportSettings
 
 
 def clinician_cohort(
     session: Session,
     clinician: User,
     *,
-    config: MethodConfig,
-    grid_degrees: float,
+    settings: ReportSettings,
     now: datetime | None = None,
 ) -> CohortSummary:
     """Summarise the linked patients who have a report (DESIGN method 11), from the stored
     summaries (computed now where stale); each patient's view is audit-logged."""
     rows = [
-        CohortRow.from_dict(summary, patient.name or patient.email, config.confidence)
+        CohortRow.from_dict(summary, patient.name or patient.email, settings.method.confidence)
         for patient, summary in clinician_summaries(
-            session, clinician, config=config, grid_degrees=grid_degrees, detail="cohort",
-            now=now)
+            session, clinician, settings=settings, detail="cohort", now=now)
         if summary is not None
     ]
-    return summarise_rows(rows, config.confidence)
+    return summarise_rows(rows, settings.method.confidence)

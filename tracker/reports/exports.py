@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from correlation import MethodConfig
 from correlation.days import DAY_KEYS
 from tracker.csvfmt import write_csv
 from tracker.diary.attacks import list_attacks
@@ -21,6 +20,7 @@ from tracker.diary.attacks_csv import export_attacks_csv
 from tracker.diary.profile import list_location_periods, require_patient
 from tracker.models import User
 from tracker.reports.series import cell_spans, local_midnight_utc, patient_report
+from tracker.reports.settings import ReportSettings
 from weather.observations import iter_export_rows
 
 #: What can be exported for a patient (each a CSV).
@@ -115,15 +115,14 @@ def patient_export(
     patient: User,
     kind: str,
     *,
-    config: MethodConfig,
-    grid_degrees: float,
+    settings: ReportSettings,
 ) -> str | None:
     """One of EXPORT_KINDS as CSV text; None when a report is needed and there is no course."""
     if kind not in EXPORT_KINDS:
         raise ValueError(f"kind: {kind!r} is not one of {', '.join(EXPORT_KINDS)}")
     if kind == "attacks":
         return attacks_csv(session, patient)
-    report = patient_report(session, patient, config=config, grid_degrees=grid_degrees)
+    report = patient_report(session, patient, settings=settings)
     if report is None:
         return None
     data = report.to_dict(include_days=True)
@@ -131,4 +130,4 @@ def patient_export(
         return daily_csv(data)
     if kind == "summary":
         return summary_csv(data)
-    return pressure_csv(session, patient, data, grid_degrees)
+    return pressure_csv(session, patient, data, settings.grid_degrees)

@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from correlation import Attack as MethodAttack
-from correlation import Course, MethodConfig, PatientSeries, Report, analyze
+from correlation import Course, PatientSeries, Report, analyze
 from tracker.clock import utcnow
 from tracker.diary.attacks import list_attacks
 from tracker.diary.checkins import list_checkins
 from tracker.diary.courses import list_courses
 from tracker.diary.profile import list_location_periods, require_patient
 from tracker.models import Attack, CheckIn, LocationPeriod, TreatmentCourse, User
+from tracker.reports.settings import ReportSettings
 from weather.grid import cell_key, find_cell_id
 from weather.observations import load_series
 
@@ -131,8 +132,7 @@ def patient_series(
     session: Session,
     patient: User,
     *,
-    config: MethodConfig,
-    grid_degrees: float,
+    settings: ReportSettings,
     now: datetime | None = None,
 ) -> PatientSeries | None:
     """Assemble a patient's analysis input, or None if no treatment course is recorded."""
@@ -144,9 +144,9 @@ def patient_series(
         return None
     first_day = tracking_start(session, patient, today)
     periods = list_location_periods(session, patient)
-    spans = cell_spans(session, periods, first_day, today, grid_degrees)
+    spans = cell_spans(session, periods, first_day, today, settings.grid_degrees)
     start, pressure = assemble_pressure(
-        session, spans, zone, first_day, today, config.pressure_variable
+        session, spans, zone, first_day, today, settings.method.pressure_variable
     )
     attacks = [
         MethodAttack(started_at=a.started_at, ended_at=a.ended_at, kind=a.kind)
@@ -166,7 +166,7 @@ def patient_series(
         report_date=today,
         course=Course(kind=course.kind, started_on=course.started_on, ended_on=ended),
         checkin_days=checkins,
-        location_change_days=location_change_days(periods, grid_degrees),
+        location_change_days=location_change_days(periods, settings.grid_degrees),
     )
 
 
@@ -174,12 +174,11 @@ def patient_report(
     session: Session,
     patient: User,
     *,
-    config: MethodConfig,
-    grid_degrees: float,
+    settings: ReportSettings,
     now: datetime | None = None,
 ) -> Report | None:
     """Compute a patient's report now, or None if no treatment course is recorded."""
-    series = patient_series(session, patient, config=config, grid_degrees=grid_degrees, now=now)
+    series = patient_series(session, patient, settings=settings, now=now)
     if series is None:
         return None
-    return analyze(series, config, generated_at=now or utcnow())
+    return analyze(series, settings.method, generated_at=now or utcnow())

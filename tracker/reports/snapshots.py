@@ -1,50 +1,46 @@
-"""Stored report snapshots: recompute a patient's report only when its inputs changed.
+"""Stored report snapshots, and the one rule that says when a stored report is fresh.
 
-A snapshot is the report JSON (``report.to_dict(include_days=True)``) with the fingerprint of
-the inputs it was computed from. The fingerprint is a SHA-256 over:
+A snapshot is the report JSON (``report.to_dict(include_days=True)``) with its summary (no
+days) and the settings it was computed with. It is **fresh** (:func:`is_fresh`) when
 
-- the diary: attack count and latest ``created_at``/``updated_at``; check-in count, latest
-  ``created_at`` and headache-free count; the treatment courses and location periods row by
-  row (few rows, and they have no ``updated_at``); the profile fields the report reads;
-- the pressure of the patient's grid cells over the report's range, from the day before the
-  first day of tracking up to the start of the report date (local): row count and latest
-  ``fetched_at``. Today's hours are left out on purpose: the hourly pull adds them all day,
-  and counting them would make every snapshot stale within the hour;
-- the report date (local), so a snapshot is never served for a past day;
-- the method configuration (every field), the grid size and the report schema.
+- it was computed on the patient's current local day (a report is never served for a past day),
+- with the same method settings and grid (:class:`~tracker.reports.settings.ReportSettings`),
+- after the last change to the diary (the profile's ``diary_changed_at``, stamped on every
+  diary write by ``tracker.models``), and
+- after the last pressure that arrived for the patient's cells for hours before the start of
+  the local day. Today's hours are left out on purpose: the hourly pull adds them all day, and
+  counting them would make every snapshot stale within the hour.
 
-Functions flush, never commit; the caller (a job or a request) owns the transaction.
+The list pages, the report views and the nightly refresh job all use this rule; when it says
+stale, the report is computed and stored again. Functions flush, never commit; the caller (a
+job or a request) owns the transaction.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from correlation import MethodConfig
-from tracker.cells import patient_cell_ids
+from tracker.cells import cells_of_patients
 from tracker.diary.profile import require_patient
 from tracker.models import (
-    Attack,
-    CheckIn,
-    LocationPeriod,
     ReportSnapshot,
     TreatmentCourse,
     User,
 )
-from tracker.reports.series import local_midnight_utc, patient_report, tracking_start
+from tracker.reports.series import local_midnight_utc, patient_report
+from tracker.reports.settings import ReportSettings
 from weather.models import PressureObservation
 
-#: Bump when the fingerprint's inputs or the stored report's shape change.
-FINGERPRINT_VERSION = "migraine-weather/snapshot/v1"
+#: Names what the ``fingerprint`` column holds (the settings and day a report was made for).
+FINGERPRINT_VERSION = "migraine-weather/snapshot/v2"
 
 
 def _stamp(value: Any) -> Any:
@@ -54,129 +50,87 @@ def _stamp(value: Any) -> Any:
     return value
 
 
-def config_dict(config: MethodConfig) -> dict[str, Any]:
-    """Return every field of the method configuration as a JSON-safe dict."""
-    values = dataclasses.asdict(config)
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
-
-
-def _diary_part(session: Session, patient: User) -> dict[str, Any]:
-    """Return the diary's counts, stamps and small tables for the fingerprint."""
-    profile = require_patient(patient)
-    attacks = session.execute(
-        select(func.count(), func.max(Attack.created_at), func.max(Attack.updated_at)).where(
-            Attack.patient_id == patient.id
-        )
-    ).one()
-    checkins = session.execute(
-        select(
-            func.count(),
-            func.max(CheckIn.created_at),
-            func.count().filter(CheckIn.headache_free.is_(True)),
-        ).where(CheckIn.patient_id == patient.id)
-    ).one()
-    courses = session.execute(
-        select(
-            TreatmentCourse.id,
-            TreatmentCourse.kind,
-            TreatmentCourse.started_on,
-            TreatmentCourse.ended_on,
-            TreatmentCourse.created_at,
-        )
-        .where(TreatmentCourse.patient_id == patient.id)
-        .order_by(TreatmentCourse.id)
-    ).all()
-    periods = session.execute(
-        select(
-            LocationPeriod.starts_on,
-            LocationPeriod.latitude,
-            LocationPeriod.longitude,
-            LocationPeriod.timezone,
-        )
-        .where(LocationPeriod.patient_id == patient.id)
-        .order_by(LocationPeriod.starts_on)
-    ).all()
-    return {
-        "profile": [
-            profile.timezone,
-            _stamp(profile.tracking_started_on),
-            bool(profile.checkins_in_use),
-            _stamp(patient.created_at),
-        ],
-        "attacks": [_stamp(v) for v in attacks],
-        "checkins": [_stamp(v) for v in checkins],
-        "courses": [[_stamp(v) for v in row] for row in courses],
-        "locations": [[_stamp(v) for v in row] for row in periods],
-    }
-
-
-def _pressure_part(
-    session: Session, cell_ids: list[int], start: datetime, end: datetime
-) -> list[Any]:
-    """Return per cell the row count and latest ``fetched_at`` in [start, end)."""
-    if not cell_ids:
-        return []
-    rows = session.execute(
-        select(
-            PressureObservation.cell_id,
-            func.count(),
-            func.max(PressureObservation.fetched_at),
-        )
-        .where(
-            PressureObservation.cell_id.in_(cell_ids),
-            PressureObservation.observed_at >= start,
-            PressureObservation.observed_at < end,
-        )
-        .group_by(PressureObservation.cell_id)
-        .order_by(PressureObservation.cell_id)
-    ).all()
-    return [[cell_id, count, _stamp(latest)] for cell_id, count, latest in rows]
-
-
-def report_fingerprint(
-    session: Session,
-    patient: User,
-    config: MethodConfig,
-    grid_degrees: float,
-    now: datetime,
-) -> str:
-    """Return the SHA-256 (hex) of everything the patient's report at ``now`` depends on."""
-    profile = require_patient(patient)
-    zone = ZoneInfo(profile.timezone)
-    today = now.astimezone(zone).date()
-    first = tracking_start(session, patient, today)
-    start = local_midnight_utc(first - timedelta(days=1), zone)
-    end = local_midnight_utc(today, zone)
-    cell_ids = patient_cell_ids(session, patient.id, grid_degrees)
-    payload = {
-        "version": FINGERPRINT_VERSION,
-        "report_date": today.isoformat(),
-        "config": config_dict(config),
-        "grid_degrees": float(grid_degrees),
-        "diary": _diary_part(session, patient),
-        "pressure": _pressure_part(session, cell_ids, start, end),
-    }
+def _fingerprint(settings: ReportSettings, today: date) -> str:
+    """SHA-256 (hex) of the settings and the local report date a snapshot was made for."""
+    payload = {"version": FINGERPRINT_VERSION, "report_date": today.isoformat(),
+               "settings": settings.to_dict()}
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _local_midnight(patient: User, now: datetime) -> datetime:
+    """The start of the patient's current local day, in UTC."""
+    zone = ZoneInfo(require_patient(patient).timezone)
+    return local_midnight_utc(now.astimezone(zone).date(), zone)
+
+
+def latest_pressure_arrivals(
+    session: Session, patients: Sequence[User], settings: ReportSettings, now: datetime
+) -> dict[int, datetime | None]:
+    """Per patient, when pressure last arrived for their cells' hours before today (3 queries).
+
+    One bound serves all: the earliest of the patients' local midnights, so no patient's own
+    today counts (for one patient it is exactly their midnight).
+    """
+    if not patients:
+        return {}
+    cells = cells_of_patients(session, [p.id for p in patients], settings.grid_degrees)
+    all_cells = sorted({c for ids in cells.values() for c in ids})
+    bound = min(_local_midnight(p, now) for p in patients)
+    latest = dict(session.execute(
+        select(PressureObservation.cell_id, func.max(PressureObservation.fetched_at))
+        .where(PressureObservation.cell_id.in_(all_cells),
+               PressureObservation.observed_at < bound)
+        .group_by(PressureObservation.cell_id)
+    ).all()) if all_cells else {}
+    return {p.id: max((latest[c] for c in cells[p.id] if c in latest), default=None)
+            for p in patients}
+
+
+def is_fresh(
+    stored: ReportSnapshot | Any,
+    patient: User,
+    settings: ReportSettings,
+    pressure_arrived: datetime | None,
+    now: datetime,
+) -> bool:
+    """The one freshness rule of a stored report (see the module docstring)."""
+    if stored is None or stored.summary is None:
+        return False
+    profile = require_patient(patient)
+    zone = ZoneInfo(profile.timezone)
+    return (
+        stored.computed_at.astimezone(zone).date() == now.astimezone(zone).date()
+        and stored.config == settings.to_dict()
+        and stored.diary_changed_at == profile.diary_changed_at
+        and (pressure_arrived is None or pressure_arrived <= stored.computed_at)
+    )
+
+
+def _is_fresh_now(session: Session, stored: ReportSnapshot | None, patient: User,
+                  settings: ReportSettings, now: datetime) -> bool:
+    """:func:`is_fresh` for one patient, looking up when their pressure last arrived."""
+    if stored is None:
+        return False
+    arrived = latest_pressure_arrivals(session, [patient], settings, now)[patient.id]
+    return is_fresh(stored, patient, settings, arrived, now)
 
 
 def refresh_snapshot(
     session: Session,
     patient: User,
-    config: MethodConfig,
-    grid_degrees: float,
+    settings: ReportSettings,
     now: datetime,
 ) -> bool:
-    """Recompute and store the patient's snapshot if its inputs changed; True if recomputed.
+    """Recompute and store the patient's snapshot unless it is fresh; True if recomputed.
 
     A patient without a treatment course has no report: a stored snapshot is then removed
     (and True returned if there was one to remove).
     """
-    fingerprint = report_fingerprint(session, patient, config, grid_degrees, now)
     stored = session.get(ReportSnapshot, patient.id)
-    if stored is not None and stored.fingerprint == fingerprint:
+    if _is_fresh_now(session, stored, patient, settings, now):
         return False
-    report = patient_report(session, patient, config=config, grid_degrees=grid_degrees, now=now)
+    report = patient_report(session, patient, settings=settings, now=now)
     if report is None:
         if stored is None:
             return False
@@ -186,10 +140,11 @@ def refresh_snapshot(
     if stored is None:
         stored = ReportSnapshot(patient_id=patient.id)
         session.add(stored)
+    zone = ZoneInfo(require_patient(patient).timezone)
     stored.computed_at = now
-    stored.fingerprint = fingerprint
+    stored.fingerprint = _fingerprint(settings, now.astimezone(zone).date())
     stored.diary_changed_at = require_patient(patient).diary_changed_at
-    stored.config = {**config_dict(config), "grid_degrees": float(grid_degrees)}
+    stored.config = settings.to_dict()
     stored.report = report.to_dict(include_days=True)
     stored.summary = report.to_dict(include_days=False)
     session.flush()
@@ -199,20 +154,15 @@ def refresh_snapshot(
 def get_fresh_snapshot(
     session: Session,
     patient: User,
-    config: MethodConfig,
-    grid_degrees: float,
+    settings: ReportSettings,
     now: datetime,
 ) -> dict[str, Any] | None:
-    """Return the stored report dict if its inputs are unchanged at ``now``, else None.
+    """Return the stored report dict if it is fresh at ``now``, else None.
 
-    On None the caller computes the report on demand (``tracker.report.patient_report``).
+    On None the caller computes the report on demand (``patient_report``).
     """
     stored = session.get(ReportSnapshot, patient.id)
-    if stored is None:
-        return None
-    if stored.fingerprint != report_fingerprint(session, patient, config, grid_degrees, now):
-        return None
-    return stored.report
+    return stored.report if _is_fresh_now(session, stored, patient, settings, now) else None
 
 
 def patients_with_reports(session: Session) -> list[int]:
@@ -233,17 +183,11 @@ def patients_with_reports(session: Session) -> list[int]:
 def current_summaries(
     session: Session,
     patients: Sequence[User],
-    config: MethodConfig,
-    grid_degrees: float,
+    settings: ReportSettings,
     now: datetime,
 ) -> dict[int, dict[str, Any] | None]:
-    """Report summaries (no days) for a list page, one query for all patients.
-
-    A stored summary is used when it was computed on the patient's current local day, after
-    the last change to their diary, with the same method settings; other patients' reports
-    are computed now and stored. Pressure that arrives later in the day shows after the
-    nightly refresh-reports job (or the next diary change).
-    """
+    """Report summaries (no days) for a list page: stored ones where :func:`is_fresh` says
+    so (a few queries for all patients), the others computed now and stored."""
     ids = [p.id for p in patients]
     stored = {
         row.patient_id: row
@@ -254,22 +198,14 @@ def current_summaries(
             .where(ReportSnapshot.patient_id.in_(ids))
         )
     } if ids else {}
-    wanted_config = {**config_dict(config), "grid_degrees": float(grid_degrees)}
+    arrivals = latest_pressure_arrivals(session, patients, settings, now)
     out: dict[int, dict[str, Any] | None] = {}
     for patient in patients:
-        profile = require_patient(patient)
-        zone = ZoneInfo(profile.timezone)
         row = stored.get(patient.id)
-        if (
-            row is not None
-            and row.summary is not None
-            and row.diary_changed_at == profile.diary_changed_at
-            and row.config == wanted_config
-            and row.computed_at.astimezone(zone).date() == now.astimezone(zone).date()
-        ):
+        if is_fresh(row, patient, settings, arrivals[patient.id], now):
             out[patient.id] = row.summary
             continue
-        refresh_snapshot(session, patient, config, grid_degrees, now)
+        refresh_snapshot(session, patient, settings, now)
         fresh = session.get(ReportSnapshot, patient.id)
         out[patient.id] = fresh.summary if fresh is not None else None
     return out

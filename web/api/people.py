@@ -112,8 +112,8 @@ def report(patient_id: int, query_data: dict[str, Any]) -> ResponseReturnValue:
     include_days = query_data["days"]
     session = db_session()
     config = settings()
-    view = view_report(session, api_user(), patient_id, config=config.analysis,
-                       grid_degrees=config.weather.grid_degrees, detail="api")
+    view = view_report(session, api_user(), patient_id, settings=config.reports,
+                       detail="api")
     session.commit()  # the view is logged even when there is no report yet
     if view.report is None:
         raise ApiError(404, NO_COURSE, None)
@@ -131,8 +131,8 @@ def export(patient_id: int, kind: str) -> ResponseReturnValue:
     """A CSV export of the patient's data: attacks, daily, pressure or summary (audited)."""
     session = db_session()
     config = settings()
-    export_file = export_csv(session, api_user(), patient_id, kind, config=config.analysis,
-                             grid_degrees=config.weather.grid_degrees, detail="api")
+    export_file = export_csv(session, api_user(), patient_id, kind, settings=config.reports,
+                             detail="api")
     session.commit()
     return csv_download(export_file)
 

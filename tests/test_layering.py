@@ -63,3 +63,22 @@ def test_checker_sees_a_violation(tmp_path):
     bad = tmp_path / "x.py"
     bad.write_text("import os\nfrom web.views import thing\nimport flask.json\n")
     assert _imports(bad) == {"os", "web", "flask"}
+
+
+#: Modules stay short enough to read (issue 11): tests and migrations are exempt.
+MAX_MODULE_LINES = 400
+
+
+@pytest.mark.parametrize("package", sorted(PROJECT - {"migrations"}))
+def test_modules_stay_under_the_size_limit(package):
+    long = {str(p.relative_to(ROOT)): n for p in (ROOT / package).rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert long == {}, f"split these modules along their seams: {long}"
+
+
+def test_tracker_keeps_its_three_subpackages():
+    """diary/, accounts/, reports/ (issue 11, item 3) and no flat module of theirs returns."""
+    for sub in ("diary", "accounts", "reports"):
+        assert (ROOT / "tracker" / sub / "__init__.py").exists()
+    for old in ("diary", "accounts", "report", "sharing", "snapshots", "profile"):
+        assert not (ROOT / "tracker" / f"{old}.py").exists()

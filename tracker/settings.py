@@ -1,5 +1,12 @@
 """Typed settings read from a TOML file and the environment.
 
+Each section is a dataclass owned, where the layering allows it, by the package that uses it:
+``[weather]`` in :mod:`weather.settings`, ``[analysis]`` is :class:`correlation.MethodConfig`,
+the report pair is :class:`tracker.reports.settings.ReportSettings`. ``[web]`` and ``[jobs]``
+are declared here: ``tracker`` may not import ``web`` or ``jobs`` (DESIGN's table), and the
+aggregate below must know every section to refuse unknown keys. A numeric field's range lives
+in its metadata (:func:`weather.settings.ranged`), next to its default.
+
 The entry points (the CLI, the web app factory, the scheduler) call :func:`load_settings`;
 everything below them receives the values as arguments.
 """
@@ -18,6 +25,7 @@ from typing import Any
 
 from correlation.config import MethodConfig
 from tracker.reports.settings import ReportSettings
+from weather.settings import RANGE, WeatherSettings, ranged
 
 CONFIG_ENV = "MIGRAINE_WEATHER_CONFIG"
 DEFAULT_SQLITE_URL = "sqlite:///instance/migraine-weather.sqlite3"
@@ -41,52 +49,27 @@ class WebSettings:
 
     secret_key: str = ""
     session_cookie_secure: bool = False
-    login_max_failures: int = 5
-    login_lockout_minutes: int = 15
-    share_code_hours: int = 72
-    session_idle_hours: int = 12
-    remember_idle_days: int = 14
-    share_code_attempts_per_account: int = 10
-    share_code_attempts_per_address: int = 30
-    proxy_hops: int = 0
-
-
-@dataclass(frozen=True)
-class OpenMeteoSettings:
-    """The Open-Meteo provider (URLs are configurable for self-hosted or commercial hosts)."""
-
-    forecast_url: str = "https://api.open-meteo.com/v1/forecast"
-    archive_url: str = "https://archive-api.open-meteo.com/v1/archive"
-    api_key: str = ""
-    timeout_seconds: float = 10.0
-    user_agent: str = "migraine-weather/0.1 (open-source; self-hosted)"
-    batch_size: int = 50
-    max_calls_per_minute: int = 500
-    max_retries: int = 4
-    backoff_seconds: float = 1.0
-    past_days: int = 7
-    archive_lag_days: int = 5
-
-
-@dataclass(frozen=True)
-class WeatherSettings:
-    """Weather storage and providers."""
-
-    grid_degrees: float = 0.1
-    open_meteo: OpenMeteoSettings = field(default_factory=OpenMeteoSettings)
+    login_max_failures: int = ranged(5, 1, 1000)
+    login_lockout_minutes: int = ranged(15, 0, 10_000)
+    share_code_hours: int = ranged(72, 1, 24 * 90)
+    session_idle_hours: int = ranged(12, 1, 24 * 365)
+    remember_idle_days: int = ranged(14, 1, 365)
+    share_code_attempts_per_account: int = ranged(10, 1, 10_000)
+    share_code_attempts_per_address: int = ranged(30, 1, 100_000)
+    proxy_hops: int = ranged(0, 0, 10)
 
 
 @dataclass(frozen=True)
 class JobsSettings:
     """The scheduler process."""
 
-    pull_recent_minute: int = 7
-    backfill_hour: int = 3
-    refresh_reports_hour: int = 4
-    misfire_grace_seconds: int = 3600
-    backfill_days: int = 365
-    backfill_horizon_years: int = 5
-    backfill_budget_minutes: int = 30
+    pull_recent_minute: int = ranged(7, 0, 59)
+    backfill_hour: int = ranged(3, 0, 23)
+    refresh_reports_hour: int = ranged(4, 0, 23)
+    misfire_grace_seconds: int = ranged(3600, 1, 86_400)
+    backfill_days: int = ranged(365, 1, 36_500)
+    backfill_horizon_years: int = ranged(5, 1, 100)
+    backfill_budget_minutes: int = ranged(30, 1, 24 * 60)
 
 
 @dataclass(frozen=True)
@@ -106,35 +89,12 @@ class Settings:
         return ReportSettings(self.analysis, self.weather.grid_degrees)
 
 
-_RANGES: dict[str, tuple[float, float]] = {
-    "web.login_max_failures": (1, 1000),
-    "web.login_lockout_minutes": (0, 10_000),
-    "web.share_code_hours": (1, 24 * 90),
-    "web.session_idle_hours": (1, 24 * 365),
-    "web.remember_idle_days": (1, 365),
-    "web.share_code_attempts_per_account": (1, 10_000),
-    "web.share_code_attempts_per_address": (1, 100_000),
-    "web.proxy_hops": (0, 10),
-    "weather.grid_degrees": (0.01, 5.0),
-    "weather.open_meteo.timeout_seconds": (0.1, 600),
-    "weather.open_meteo.batch_size": (1, 1000),
-    "weather.open_meteo.max_calls_per_minute": (1, 100_000),
-    "weather.open_meteo.max_retries": (0, 20),
-    "weather.open_meteo.backoff_seconds": (0, 600),
-    "weather.open_meteo.past_days": (1, 92),
-    "weather.open_meteo.archive_lag_days": (0, 60),
-    "jobs.pull_recent_minute": (0, 59),
-    "jobs.backfill_hour": (0, 23),
-    "jobs.refresh_reports_hour": (0, 23),
-    "jobs.misfire_grace_seconds": (1, 86_400),
-    "jobs.backfill_days": (1, 36_500),
-    "jobs.backfill_horizon_years": (1, 100),
-    "jobs.backfill_budget_minutes": (1, 24 * 60),
-}
 
 
-def _check_value(key: str, value: Any, kind: Any) -> Any:
-    """Return ``value`` converted to ``kind`` or raise ConfigError naming ``key``."""
+def _check_value(
+    key: str, value: Any, kind: Any, allowed: tuple[float, float] | None = None
+) -> Any:
+    """Return ``value`` converted to ``kind`` (within ``allowed``) or raise ConfigError."""
     if kind is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"{key}: expected true or false, got {value!r}")
@@ -149,8 +109,8 @@ def _check_value(key: str, value: Any, kind: Any) -> Any:
     elif kind is str:
         if not isinstance(value, str):
             raise ConfigError(f"{key}: expected a string, got {value!r}")
-    if key in _RANGES:
-        low, high = _RANGES[key]
+    if allowed is not None:
+        low, high = allowed
         if not low <= value <= high:
             raise ConfigError(f"{key}: {value!r} is outside {low}..{high}")
     return value
@@ -161,7 +121,8 @@ def _build(cls: type, data: Mapping[str, Any], prefix: str) -> Any:
     if not isinstance(data, Mapping):
         raise ConfigError(f"{prefix}: expected a table")
     hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    fields_by_name = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
+    names = set(fields_by_name)
     for key in data:
         if key not in names:
             raise ConfigError(f"{prefix}.{key}: unknown key" if prefix else f"{key}: unknown key")
@@ -181,7 +142,8 @@ def _build(cls: type, data: Mapping[str, Any], prefix: str) -> Any:
         else:
             if isinstance(kind, types.UnionType):
                 kind = next(a for a in typing.get_args(kind) if a is not type(None))
-            values[name] = _check_value(key, data[name], kind)
+            values[name] = _check_value(key, data[name], kind,
+                                        fields_by_name[name].metadata.get(RANGE))
     return cls(**values)
 
 

@@ -35,6 +35,7 @@ from weather.errors import (
     ProviderUnreachableError,
 )
 from weather.http_policy import RateLimiter, backoff_delay, retry_after_seconds, should_retry
+from weather.settings import OpenMeteoSettings
 
 #: Forecast API (recent hours through ``past_days``).
 FORECAST_URL = "https://api.open-meteo.com/v1/forecast"
@@ -376,10 +377,9 @@ def _error_reason(response: requests.Response) -> str:
     return text[:200] if text else (response.reason or f"HTTP {response.status_code}")
 
 
-def client_from_settings(section: Any, session: requests.Session) -> OpenMeteoClient:
-    """Build a client from a ``[weather.open_meteo]`` settings section (any object with the
-    config keys as attributes: forecast_url, archive_url, timeout_seconds, user_agent,
-    api_key, max_retries, backoff_seconds, max_calls_per_minute)."""
+def client_from_settings(section: OpenMeteoSettings,
+                         session: requests.Session) -> OpenMeteoClient:
+    """Build a client from the ``[weather.open_meteo]`` settings section."""
     return OpenMeteoClient(
         session,
         forecast_url=section.forecast_url,

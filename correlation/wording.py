@@ -80,3 +80,43 @@ def direction(iv: Interval | TestedInterval) -> str:
 def change_clause(subject: str, iv: Interval | TestedInterval) -> str:
     """ "<subject> fell clearly" (or rose clearly, or showed no clear change) from ``iv``."""
     return f"{subject} {DIRECTION_VERBS[direction(iv)]}"
+
+
+# --------------------------------------------------------------------------- patient wording (A3)
+
+
+def times_as_often(x: float | None) -> str:
+    """A rate ratio as "7.6 times as often" (or "not computable")."""
+    if x is None:
+        return "not computable"
+    return f"{format_ratio(x)} times as often"
+
+
+def fit_range(low: float | None, high: float | None) -> str:
+    """An interval said in words: "the data fit anything from 0.03 to 0.9" (no jargon)."""
+    if low is None and high is None:
+        return "the data are too few to say how large"
+    if high is None:
+        return f"the data fit anything from {format_ratio(low)} upward"
+    if low is None or low == 0:
+        return f"the data fit anything up to {format_ratio(high)}"
+    return f"the data fit anything from {format_ratio(low)} to {format_ratio(high)}"
+
+
+def sensitivity_in_words(before: float | None, after: float | None) -> str:
+    """The sensitivity ratio said as the two exposure rate ratios it compares (A3).
+
+    "Attacks began 7.6 times as often on pressure-fall days as on other days before the
+    course, 1.3 times after."
+    """
+    if before is None and after is None:
+        return ("There are too few attacks yet to compare pressure-fall days with other days "
+                "before and after the course.")
+    if before is None:
+        return ("Before the course there are too few attacks to compare pressure-fall days "
+                f"with other days; after it, attacks began {times_as_often(after)} on "
+                "pressure-fall days as on other days.")
+    after_text = (f"{format_ratio(after)} times after" if after is not None
+                  else "and after it there are too few attacks yet to say")
+    return (f"Attacks began {times_as_often(before)} on pressure-fall days as on other days "
+            f"before the course, {after_text}.")

@@ -26,6 +26,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from correlation.progress import guardrail_progress
+from correlation.wording import fit_range, sensitivity_in_words, times_as_often
 from tracker.cells import patient_cell_ids
 from tracker.models import User
 from tracker.reports.access import ReportView, clinician_summaries, view_report
@@ -66,6 +67,27 @@ def num(value: Any, digits: int = 1, sign: bool = False) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+
+
+#: Findings a patient's own pages leave to the clinician's report: their sentences carry
+#: rate ratios, "95% CI" and p-values; the patient sees the sensitivity in words instead.
+CLINICIAN_ONLY_FINDINGS = frozenset({
+    "weather_linked_change", "non_weather_change", "ratio_of_rate_ratios",
+    "weather_sensitivity_change",
+})
+
+
+@bp.app_template_filter("patient_findings")
+def patient_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings shown on a patient's own pages (no statistics jargon)."""
+    return [f for f in findings if f["code"] not in CLINICIAN_ONLY_FINDINGS]
+
+
+@bp.app_context_processor
+def wording_helpers() -> dict[str, Any]:
+    """Sentences about numbers for the templates, from correlation.wording (one place)."""
+    return {"sensitivity_in_words": sensitivity_in_words, "fit_range": fit_range,
+            "times_as_often": times_as_often}
 
 
 def _bundle() -> tuple[str, str]:
@@ -148,7 +170,7 @@ def _chart_blocks(view: PatientView) -> dict[str, str]:
 
 
 #: Columns of the clinician's list a user can sort by -> how to read the value from a row.
-SORT_KEYS = ("name", "mmd_baseline", "mmd_followup", "weather_linked_change",
+SORT_KEYS = ("name", "followup_days", "mmd_baseline", "mmd_followup", "weather_linked_change",
              "non_weather_change", "sensitivity_ratio", "responder_50", "verdict")
 FLAG_LABELS = {
     "insufficient_data": "insufficient data",
@@ -158,21 +180,33 @@ FLAG_LABELS = {
 }
 
 
+def _flags(report: dict[str, Any]) -> list[dict[str, str]]:
+    """Data-quality flags of a report: a short label and the caveat's own sentence."""
+    texts: dict[str, str] = {}
+    for w in report["warnings"]:
+        texts.setdefault(w["code"], w["text"])
+    return [{"label": label, "text": texts[code]} for code, label in FLAG_LABELS.items()
+            if code in texts]
+
+
 def patient_row(patient: User, report: dict[str, Any] | None) -> dict[str, Any]:
-    """One line of the clinician's list: headline numbers and data-quality flags."""
+    """One line of the clinician's list: course, headline numbers and data-quality flags."""
     row: dict[str, Any] = {"patient": patient, "name": patient.name or patient.email,
                            "report": report is not None}
     if report is None:
-        return {**row, "flags": ["no course yet"], "verdict": None}
+        return {**row, "flags": [{"label": "no course yet", "text": ""}], "verdict": None}
     base, fu = report["periods"]["baseline"], report["periods"]["followup"]
     comp = report["comparison"]
 
     def change(key: str) -> float | None:
         return None if base[key] is None or fu[key] is None else fu[key] - base[key]
 
-    codes = {w["code"] for w in report["warnings"]}
     return {
         **row,
+        "course": report["course"],
+        # follow-up diary days so far (0 before it starts) out of the analysis' follow-up
+        "followup_days": fu["covered_days"] if fu["start"] else 0,
+        "followup_target": report["config"]["followup_days"],
         "mmd_baseline": base["mmd"], "mmd_followup": fu["mmd"],
         "weather_linked_change": change("weather_linked_mmd"),
         "non_weather_change": change("non_weather_mmd"),
@@ -185,7 +219,7 @@ def patient_row(patient: User, report: dict[str, Any] | None) -> dict[str, Any]:
         "enough_data": report["findings"][0]["code"] != "insufficient_data",
         "data_reason": next((w["text"] for w in report["warnings"]
                              if w["code"] == "insufficient_data"), None),
-        "flags": [label for code, label in FLAG_LABELS.items() if code in codes],
+        "flags": _flags(report),
     }
 
 

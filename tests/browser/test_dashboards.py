@@ -88,7 +88,8 @@ def test_patient_dashboard_renders_every_chart(visit):
     assert v.page.url.endswith("/dashboard")
     assert v.charts_rendered() == 3
     text = v.page.inner_text("main")
-    assert "weather-linked" in text.lower() and "95% CI" in text
+    assert "weather-linked" in text.lower() and "times as often on pressure-fall days" in text
+    assert "95% CI" not in text and "p = " not in text  # statistics stay in the clinician's report
     assert "Not medical advice" in v.page.inner_text("footer")
     for word in ("danger", "alarm", "warning!"):
         assert word not in text.lower()

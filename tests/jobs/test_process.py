@@ -28,7 +28,10 @@ def test_one_scheduler_at_a_time_fills_a_fresh_database_and_a_new_one_takes_over
 ):
     first = processes.start("scheduler")
     processes.wait_for_line(first, "event=scheduler_started")
-    wait_for(lambda: _statuses(session_factory, "refresh-reports"))
+    # pull-recent runs on its own executor, beside backfill and refresh-reports: wait for all
+    wait_for(lambda: all(_statuses(session_factory, j) and "running" not in
+                         _statuses(session_factory, j)
+                         for j in ("pull-recent", "backfill", "refresh-reports")))
     assert [_statuses(session_factory, j) for j in ("pull-recent", "backfill")] == [["ok"]] * 2
     now = datetime.now(UTC)
     gaps = missing_hours(session_factory, now - timedelta(days=3), now)

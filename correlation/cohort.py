@@ -17,8 +17,10 @@ import numpy as np
 from scipy import stats as _st
 
 from .cohort_model import COUNT_NAMES, CohortModelFit, fit_cohort_model
+from .comparison import TREATED, GroupComparison, compare_groups, group_of_kind
 from .report import PeriodStats, Report
 from .stats import TestedInterval, _exp, _finite, log_ratio_of_ratios
+from .subgroup import SubgroupRule, split_rows
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,10 @@ class CohortRow:
     counts: tuple[int | None, ...] = (None,) * 8
     #: Why the report has no verdict-like numbers (its first guardrail caveat), or None (A2).
     data_reason: str | None = None
+    #: ``treated`` or ``comparison`` (course kind COMPARISON_KIND: wait-list, usual care) (A8).
+    group: str = TREATED
+    #: The baseline exposure rate ratio's estimate (the subgroup rule of issue #13).
+    baseline_exposure_ratio: float | None = None
 
     @property
     def has_enough_data(self) -> bool:
@@ -62,6 +68,8 @@ class CohortRow:
             sensitivity_ratio=c.sensitivity_ratio,
             counts=_period_counts(b) + _period_counts(f),
             data_reason=_first_guardrail([w.to_dict() for w in rep.warnings]),
+            group=group_of_kind(rep.course.kind),
+            baseline_exposure_ratio=_finite(b.exposure_rate_ratio.estimate),
         )
 
     @classmethod
@@ -87,6 +95,8 @@ class CohortRow:
                                              sr["p_value"], None),
             counts=tuple(b.get(k) for k in _PERIOD_KEYS) + tuple(f.get(k) for k in _PERIOD_KEYS),
             data_reason=_first_guardrail(report.get("warnings", [])),
+            group=group_of_kind((report.get("course") or {}).get("kind")),
+            baseline_exposure_ratio=(b.get("exposure_rate_ratio") or {}).get("estimate"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,6 +115,8 @@ class CohortRow:
             "onset_counts": dict(zip(COUNT_NAMES, self.counts, strict=True)),
             "has_enough_data": self.has_enough_data,
             "data_reason": self.data_reason,
+            "group": self.group,
+            "baseline_exposure_rate_ratio": _finite(self.baseline_exposure_ratio),
         }
 
     def count_row(self) -> list[float]:
@@ -194,21 +206,30 @@ class CohortSummary:
     pooled_sensitivity_ratio: PooledSensitivity
     #: Whether rows without enough data were included on request (marked), else left out (A2).
     includes_insufficient: bool = False
+    #: Treated minus comparison (A8), or a note that there are no comparison patients.
+    comparison: GroupComparison | None = None
+    #: The subgroup rule (issue #13) with the patients outside it, or None (all patients).
+    subgroup: dict[str, Any] | None = None
 
     @property
     def analysed_rows(self) -> list[CohortRow]:
-        """The rows every median, count, test and pooled estimate uses (amendment A2)."""
-        return [r for r in self.rows if self.includes_insufficient or r.has_enough_data]
+        """The treated rows every median, count, test and pooled estimate uses (A2, A8)."""
+        return [r for r in self.rows if (self.includes_insufficient or r.has_enough_data)
+                and r.group == TREATED]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe summary, the primary endpoint first (no NaN or infinity) (DESIGN A6)."""
         return {
             "pooled_sensitivity_ratio": self.pooled_sensitivity_ratio.to_dict(),
             "n_patients": len(self.rows),
+            "n_treated": sum(1 for r in self.rows if r.group == TREATED),
+            "n_comparison": sum(1 for r in self.rows if r.group != TREATED),
             "n_analysed": len(self.analysed_rows),
             "includes_insufficient": self.includes_insufficient,
             "left_out": [{"label": r.label, "reason": r.data_reason} for r in self.rows
                          if not (self.includes_insufficient or r.has_enough_data)],
+            "subgroup": self.subgroup,
+            "comparison": None if self.comparison is None else self.comparison.to_dict(),
             "rows": [r.to_dict() for r in self.rows],
             "median_mmd_change": _finite(self.median_mmd_change),
             "median_mmd_change_pct": _finite(self.median_mmd_change_pct),
@@ -306,15 +327,28 @@ def cohort_summary(
     return summarise_rows(rows, confidence, include_insufficient)
 
 
-def summarise_rows(rows: Sequence[CohortRow], confidence: float = 0.95,
-                   include_insufficient: bool = False) -> CohortSummary:
-    """Medians, responders, signed-rank tests and the pooled ratio (method 11, A2).
+def _compare(analysed: Sequence[CohortRow], confidence: float) -> GroupComparison:
+    """The A8 contrasts over the analysed rows of both groups."""
+    counts = np.array([r.count_row() for r in analysed], dtype=np.float64).reshape(-1, 8)
+    return compare_groups([r.label for r in analysed], [r.group for r in analysed],
+                          [r.mmd_change for r in analysed], counts, confidence)
 
-    Rows whose report failed a guardrail are left out of every one of them unless
-    ``include_insufficient`` (then the summary says it includes them).
+
+def summarise_rows(rows: Sequence[CohortRow], confidence: float = 0.95,
+                   include_insufficient: bool = False,
+                   subgroup: SubgroupRule | None = None) -> CohortSummary:
+    """Medians, responders, signed-rank tests and the pooled ratio (method 11, A2, A8).
+
+    Only the ``subgroup``'s rows (issue #13) are summarised. Rows whose report failed a
+    guardrail are left out of every number unless ``include_insufficient`` (then the summary
+    says it includes them). Comparison patients (A8) enter only the treated-minus-comparison
+    contrasts, never the treated patients' medians, tests or pooled ratio.
     """
-    all_rows = list(rows)
-    rows = [r for r in all_rows if include_insufficient or r.has_enough_data]
+    all_rows, outside = list(rows), None
+    if subgroup is not None:
+        all_rows, outside = split_rows(all_rows, subgroup)
+    analysed = [r for r in all_rows if include_insufficient or r.has_enough_data]
+    rows = [r for r in analysed if r.group == TREATED]
     tests = {
         "mmd": signed_rank([r.mmd_change for r in rows]),
         "weather_linked": signed_rank([r.weather_linked_change for r in rows]),
@@ -331,4 +365,6 @@ def summarise_rows(rows: Sequence[CohortRow], confidence: float = 0.95,
         tests=tests,
         pooled_sensitivity_ratio=pooled,
         includes_insufficient=include_insufficient,
+        comparison=_compare(analysed, confidence),
+        subgroup=None if subgroup is None else subgroup.to_dict(outside),
     )

@@ -75,7 +75,8 @@ class CohortModelFit:
 class _Block:
     """Patients whose supports have similar sizes, padded to the largest of them."""
 
-    def __init__(self, k: np.ndarray, lb: np.ndarray, log_c: np.ndarray) -> None:
+    def __init__(self, k: np.ndarray, lb: np.ndarray, log_c: np.ndarray,
+                 x: np.ndarray | None = None) -> None:
         width = int(np.isfinite(lb).sum(axis=1).max())
         self.lb = lb[:, :width] - lb[:, :width].max(axis=1, keepdims=True)
         self.k = k.astype(np.float64)
@@ -83,6 +84,8 @@ class _Block:
         self.last = np.isfinite(self.lb).sum(axis=1)[:, None] - 1.0
         self.lb_obs = self.lb[np.arange(k.size), k]
         self.log_c = log_c
+        #: the group covariate (1 treated, 0 comparison) the group term multiplies
+        self.x = np.zeros_like(log_c) if x is None else x
 
     def _moments(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """log normaliser, mean and variance of the support offset at log odds theta (K, Q)."""
@@ -108,14 +111,14 @@ class _Block:
         _, _, var = self._moments(base[:, None] + tau * v)
         return v, 1.0 / np.sqrt(tau * tau * var + 1.0)
 
-    def evaluate(self, g: float, tau: float, t: np.ndarray, log_w: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def evaluate(self, g: float, tau: float, t: np.ndarray, log_w: np.ndarray,
+                 delta: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per patient: log-likelihood (K,), and posterior-weighted scores and nodes (K, Q).
 
         Adaptive Gauss-Hermite: the nodes are centred on each patient's mode and scaled by
         its curvature, so a patient with many onsets is integrated as well as one with few.
         """
-        base = self.log_c + g
+        base = self.log_c + g + delta * self.x
         centre, scale = self._mode(base, tau)
         v = centre + math.sqrt(2.0) * scale * t
         theta = base[:, None] + tau * v
@@ -132,29 +135,42 @@ class ConditionalLikelihood:
     """Marginal log-likelihood of (g, tau) over informative patients, with its gradient."""
 
     def __init__(self, a1: np.ndarray, n0: np.ndarray, n1: np.ndarray, m: np.ndarray,
-                 log_c: np.ndarray, nodes: int = NODES) -> None:
-        """Precompute the support tables (in blocks of similar size) and the quadrature."""
+                 log_c: np.ndarray, nodes: int = NODES,
+                 covariate: np.ndarray | None = None) -> None:
+        """Precompute the support tables (in blocks of similar size) and the quadrature.
+
+        ``covariate`` (one value per patient) enters as ``delta * covariate`` in each
+        patient's log odds; ``delta`` (attribute, default 0) is set by the group model.
+        """
         lo, size, lb = support_table(n0, n1, m)
         self.size = size
         self.k = np.asarray(a1, dtype=np.int64) - lo
         log_c = np.asarray(log_c, dtype=np.float64)
         group = np.ceil(np.log2(np.maximum(size, 2))).astype(np.int64)
-        self.blocks = [_Block(self.k[group == v], lb[group == v], log_c[group == v])
-                       for v in np.unique(group)]
+        x = np.zeros_like(log_c) if covariate is None else np.asarray(covariate, np.float64)
+        self.blocks = [_Block(self.k[group == v], lb[group == v], log_c[group == v],
+                              x[group == v]) for v in np.unique(group)]
+        self.delta = 0.0
         self.t, w = hermgauss(nodes)
         self.log_w = np.log(w)
         #: with one patient tau is not identifiable: it is held at 0
         self.tau_fixed = size.size < 2
 
     def evaluate(self, g: float, tau: float) -> tuple[float, float, float]:
-        """Log-likelihood and its derivatives in g and tau."""
-        ll = dg = dt = 0.0
+        """Log-likelihood and its derivatives in g and tau (at the current ``delta``)."""
+        return self.evaluate_group(g, tau, self.delta)[:3]
+
+    def evaluate_group(self, g: float, tau: float, delta: float
+                       ) -> tuple[float, float, float, float]:
+        """Log-likelihood and its derivatives in g, tau and the group term delta."""
+        ll = dg = dt = dd = 0.0
         for block in self.blocks:
-            per_patient, r, v = block.evaluate(g, tau, self.t, self.log_w)
+            per_patient, r, v = block.evaluate(g, tau, self.t, self.log_w, delta)
             ll += float(per_patient.sum())
             dg += float(r.sum())
             dt += float((r * v).sum())
-        return ll, dg, dt
+            dd += float(r.sum(axis=1) @ block.x)
+        return ll, dg, dt, dd
 
     def profile(self, g: float, tau_start: float = 0.3) -> tuple[float, float, float]:
         """max over tau of the log-likelihood at g, the maximising tau, and d/dg there.

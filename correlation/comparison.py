@@ -1,0 +1,249 @@
+"""Comparison patients (DESIGN amendment A8): treated minus comparison, for MMD and the ratio.
+
+A patient whose course kind is :data:`COMPARISON_KIND` (wait-list or usual care) has assessment
+dates instead of a course; the periods are computed the same way. Two contrasts:
+
+* MMD change: the treated patients' mean change (per 28 days) minus the comparison patients'
+  mean change, with a Welch t interval and p (unequal variances; the patients' changes are
+  roughly symmetric and a mean difference is what a clinic compares with trial reports).
+* Sensitivity ratio: the cohort model of :mod:`correlation.cohort_model` with a group term,
+  g_i ~ N(g + delta * treated_i, tau^2), fitted by maximum likelihood; exp(delta) is the
+  treated patients' sensitivity ratio over the comparison patients', with a profile-likelihood
+  interval (g and tau maximised at each delta) and a likelihood-ratio p for delta = 0.
+
+Each needs at least :data:`MIN_PER_GROUP` analysed (for the model: informative) patients in
+both groups; otherwise the result says what is missing. Pure numpy/scipy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import optimize
+from scipy import stats as _st
+
+from .cohort_model import G_LIMIT, TAU_MAX, ConditionalLikelihood
+from .stats import _exp, _finite
+
+#: The course kind that marks a comparison patient (wait-list or usual care).
+COMPARISON_KIND = "comparison"
+#: How the course form offers it.
+COMPARISON_LABEL = "Comparison: wait-list or usual care (assessment dates)"
+TREATED, COMPARISON = "treated", "comparison"
+#: Fewest analysed patients per group for either contrast.
+MIN_PER_GROUP = 2
+
+
+def group_of_kind(kind: str | None) -> str:
+    """``comparison`` for a course of :data:`COMPARISON_KIND`, else ``treated`` (A8)."""
+    return COMPARISON if (kind or "").strip().lower() == COMPARISON_KIND else TREATED
+
+
+@dataclass(frozen=True)
+class MeanDifference:
+    """Treated mean change minus comparison mean change (per 28 days), Welch t (A8)."""
+
+    treated_mean: float | None
+    comparison_mean: float | None
+    difference: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    n_treated: int
+    n_comparison: int
+    missing: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict (DESIGN A8)."""
+        return {"method": "difference in mean change, Welch t interval",
+                "treated_mean_change": _finite(self.treated_mean),
+                "comparison_mean_change": _finite(self.comparison_mean),
+                "difference": _finite(self.difference), "ci_low": _finite(self.ci_low),
+                "ci_high": _finite(self.ci_high), "p_value": _finite(self.p_value),
+                "n_treated": self.n_treated, "n_comparison": self.n_comparison,
+                "missing": self.missing}
+
+
+@dataclass(frozen=True)
+class GroupTerm:
+    """exp(delta): treated over comparison ratio of sensitivity ratios (A6 model, A8)."""
+
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    tau: float | None
+    n_treated: int
+    n_comparison: int
+    missing: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict (DESIGN A8)."""
+        return {"method": "hypergeometric-normal random effects with a group term "
+                          "(maximum likelihood, profile-likelihood interval)",
+                "estimate": _finite(self.estimate), "ci_low": _finite(self.ci_low),
+                "ci_high": _finite(self.ci_high), "p_value": _finite(self.p_value),
+                "tau": _finite(self.tau), "n_treated": self.n_treated,
+                "n_comparison": self.n_comparison, "missing": self.missing}
+
+
+@dataclass(frozen=True)
+class GroupComparison:
+    """Both A8 contrasts, or why there are none (no comparison patients)."""
+
+    n_treated: int
+    n_comparison: int
+    mmd: MeanDifference | None = None
+    sensitivity: GroupTerm | None = None
+    note: str | None = None
+    comparison_labels: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict; ``available`` is False when no comparison patient is analysed."""
+        return {"available": self.mmd is not None, "note": self.note,
+                "n_treated": self.n_treated, "n_comparison": self.n_comparison,
+                "comparison_patients": self.comparison_labels,
+                "mmd_change": None if self.mmd is None else self.mmd.to_dict(),
+                "sensitivity_ratio": None if self.sensitivity is None
+                else self.sensitivity.to_dict()}
+
+
+def _shortfall(n_treated: int, n_comparison: int, what: str) -> str | None:
+    """The sentence naming the groups short of MIN_PER_GROUP patients, or None."""
+    short = [f"{name} patients ({n} of {MIN_PER_GROUP})" for name, n in
+             ((TREATED, n_treated), (COMPARISON, n_comparison)) if n < MIN_PER_GROUP]
+    if not short:
+        return None
+    return f"needs at least {MIN_PER_GROUP} {what} in each group; short of " + \
+        " and ".join(short)
+
+
+def mmd_difference(treated: Sequence[float | None], comparison: Sequence[float | None],
+                   confidence: float = 0.95) -> MeanDifference:
+    """Treated minus comparison mean MMD change with a Welch t interval and p (A8)."""
+    t = np.array([v for v in treated if v is not None], dtype=np.float64)
+    c = np.array([v for v in comparison if v is not None], dtype=np.float64)
+    means = (float(t.mean()) if t.size else None, float(c.mean()) if c.size else None)
+    missing = _shortfall(t.size, c.size, "patients with an MMD change")
+    if missing is not None:
+        return MeanDifference(*means, None, None, None, None, t.size, c.size, missing)
+    diff = means[0] - means[1]  # type: ignore[operator]
+    vt, vc = float(t.var(ddof=1)) / t.size, float(c.var(ddof=1)) / c.size
+    se = math.sqrt(vt + vc)
+    if se == 0:
+        return MeanDifference(*means, diff, None, None, None, t.size, c.size)
+    df = (vt + vc) ** 2 / (vt ** 2 / (t.size - 1) + vc ** 2 / (c.size - 1))
+    q = float(_st.t.ppf(0.5 + confidence / 2.0, df))
+    p = float(2.0 * _st.t.sf(abs(diff) / se, df))
+    return MeanDifference(*means, diff, diff - q * se, diff + q * se, p, t.size, c.size)
+
+
+def _informative(x: np.ndarray) -> np.ndarray:
+    """Rows the cohort model uses: all counts present, positive day counts, support >= 2."""
+    ok = np.all(np.isfinite(x), axis=1)
+    a0, b0, te0, tu0, a1, b1, te1, tu1 = np.where(ok[:, None], x, 1.0).T
+    n0, n1, m = a0 + b0, a1 + b1, a0 + a1
+    return ok & (np.minimum.reduce([te0, tu0, te1, tu1]) > 0) & (
+        (np.minimum(n1, m) - np.maximum(0.0, m - n0)) >= 1)
+
+
+class _GroupModel:
+    """The A6 likelihood with the group term: ML fit and the profile in delta."""
+
+    def __init__(self, x: np.ndarray, treated: np.ndarray) -> None:
+        a0, b0, te0, tu0, a1, b1, te1, tu1 = x.T
+        log_c = np.log(te1 / tu1) - np.log(te0 / tu0)
+        self.lik = ConditionalLikelihood(a1, a0 + b0, a1 + b1, a0 + a1, log_c,
+                                         covariate=treated.astype(np.float64))
+
+    def profile(self, delta: float) -> float:
+        """max over (g, tau) of the log-likelihood at ``delta``."""
+        self.lik.delta = delta
+        try:
+            return self.lik.maximise()[2]
+        finally:
+            self.lik.delta = 0.0
+
+    def fit(self) -> tuple[float, float, float]:
+        """(delta, tau, maximum log-likelihood) by L-BFGS-B on (g, delta, tau)."""
+        g0 = self.lik.fixed_effect_start()
+
+        def neg(p: np.ndarray) -> tuple[float, np.ndarray]:
+            ll, dg, dt, dd = self.lik.evaluate_group(float(p[0]), float(p[2]), float(p[1]))
+            return -ll, -np.array([dg, dd, dt])
+
+        res = optimize.minimize(neg, [g0, 0.0, 0.3], jac=True, method="L-BFGS-B",
+                                bounds=[(-G_LIMIT, G_LIMIT), (-G_LIMIT, G_LIMIT),
+                                        (0.0, TAU_MAX)],
+                                options={"ftol": 1e-14, "gtol": 1e-9})
+        delta = float(res.x[1])
+        return delta, float(res.x[2]), max(float(-res.fun), self.profile(delta))
+
+    def bound(self, delta: float, direction: float, target: float) -> float | None:
+        """Where the profile falls to ``target`` moving from ``delta``; None if never."""
+        inside, step = delta, 0.5
+        while True:
+            out = float(np.clip(inside + direction * step, -G_LIMIT, G_LIMIT))
+            if self.profile(out) < target:
+                break
+            if abs(out) >= G_LIMIT:
+                return None
+            inside, step = out, step * 2.0
+        lo, hi = sorted((inside, out))
+        return float(optimize.brentq(lambda d: self.profile(d) - target, lo, hi, xtol=1e-6))
+
+
+def fit_group_term(counts: np.ndarray, treated: Sequence[bool],
+                   confidence: float = 0.95) -> GroupTerm:
+    """exp(delta) of the A6 model with a group term, its profile interval and LR p (A8).
+
+    ``counts`` are rows (a0, b0, te0, tu0, a1, b1, te1, tu1); ``treated`` says each row's
+    group. Needs MIN_PER_GROUP informative patients per group, and each group not wholly at
+    one end of its supports (else delta is unbounded: the result says so).
+    """
+    x = np.asarray(counts, dtype=np.float64).reshape(-1, 8)
+    grp = np.asarray(treated, dtype=bool)
+    if grp.size != x.shape[0]:
+        raise ValueError("treated must give one group per row of counts")
+    sel = _informative(x)
+    nt, nc = int((sel & grp).sum()), int((sel & ~grp).sum())
+    missing = _shortfall(nt, nc, "patients with onsets on both kinds of day")
+    if missing is not None:
+        return GroupTerm(None, None, None, None, None, nt, nc, missing)
+    model = _GroupModel(x[sel], grp[sel])
+    k, last = model.lik.k, model.lik.size - 1
+    for name, mask in ((TREATED, grp[sel]), (COMPARISON, ~grp[sel])):
+        if np.all(k[mask] == 0) or np.all(k[mask] == last[mask]):
+            return GroupTerm(None, None, None, None, None, nt, nc,
+                             f"every {name} patient's follow-up onsets fall on one kind of day "
+                             "only, so the difference has no finite estimate")
+    delta, tau, best = model.fit()
+    target = best - float(_st.chi2.ppf(confidence, 1)) / 2.0
+    low, high = model.bound(delta, -1.0, target), model.bound(delta, 1.0, target)
+    lr = max(0.0, 2.0 * (best - model.profile(0.0)))
+    return GroupTerm(_exp(delta), 0.0 if low is None else _exp(low),
+                     None if high is None else _exp(high), float(_st.chi2.sf(lr, 1)),
+                     tau, nt, nc)
+
+
+def compare_groups(labels: Sequence[str], groups: Sequence[str],
+                   mmd_changes: Sequence[float | None], counts: np.ndarray,
+                   confidence: float = 0.95) -> GroupComparison:
+    """Both A8 contrasts over analysed patients (one entry per patient in each argument)."""
+    is_t = np.array([g == TREATED for g in groups], dtype=bool)
+    n_t, n_c = int(is_t.sum()), int((~is_t).sum())
+    comp_labels = [lab for lab, g in zip(labels, groups, strict=True) if g == COMPARISON]
+    if n_c == 0:
+        return GroupComparison(n_t, 0, note="no comparison patients (wait-list or usual care) "
+                               "are analysed, so there is no treated-minus-comparison "
+                               "contrast and no group term")
+    mmd = mmd_difference([v for v, t in zip(mmd_changes, is_t, strict=True) if t],
+                         [v for v, t in zip(mmd_changes, is_t, strict=True) if not t],
+                         confidence)
+    term = fit_group_term(np.asarray(counts, dtype=np.float64).reshape(-1, 8), is_t,
+                          confidence)
+    return GroupComparison(n_t, n_c, mmd, term, comparison_labels=comp_labels)

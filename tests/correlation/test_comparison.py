@@ -1,0 +1,170 @@
+"""Comparison patients (DESIGN A8) and the weather-sensitive subgroup (issue #13)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from correlation.cohort import CohortRow, summarise_rows
+from correlation.cohort_model import ConditionalLikelihood
+from correlation.comparison import (
+    COMPARISON_KIND,
+    _GroupModel,
+    fit_group_term,
+    group_of_kind,
+    mmd_difference,
+)
+from correlation.stats import TestedInterval
+from correlation.subgroup import SubgroupRule
+from tests.correlation.test_cohort_model import draw_cohort
+
+
+def _rows(counts, group, mmd_changes=None, first=0):
+    """CohortRows from count rows; enough data unless a count is missing."""
+    out = []
+    for i, c in enumerate(np.asarray(counts)):
+        a0, b0, te0, tu0 = c[:4]
+        out.append(CohortRow(
+            label=f"{group} {first + i}", verdict="weather_link_not_settled",
+            mmd_baseline=None, mmd_followup=None,
+            mmd_change=None if mmd_changes is None else float(mmd_changes[i]),
+            mmd_change_pct=None, responder_50=None, weather_linked_change=None,
+            non_weather_change=None,
+            sensitivity_ratio=TestedInterval(None, None, None, None, None),
+            counts=tuple(int(v) for v in c), group=group,
+            baseline_exposure_ratio=(a0 / te0) / (b0 / tu0) if b0 else None))
+    return out
+
+
+def test_a_planted_group_difference_is_recovered():
+    rng = np.random.default_rng(12)
+    treated = draw_cohort(rng, 30, math.log(0.5), 0.2)
+    comparison = draw_cohort(rng, 30, 0.0, 0.2)
+    fit = fit_group_term(np.vstack([treated, comparison]), [True] * 30 + [False] * 30)
+    assert fit.missing is None and (fit.n_treated, fit.n_comparison) == (30, 30)
+    assert fit.ci_low < 0.5 < fit.ci_high < 1.0
+    assert fit.estimate == pytest.approx(0.5, rel=0.35)
+    assert fit.p_value < 0.05
+
+
+def test_the_interval_ends_where_the_profile_falls_by_half_the_chi2_quantile():
+    rng = np.random.default_rng(3)
+    counts = np.vstack([draw_cohort(rng, 8, -0.5, 0.3), draw_cohort(rng, 8, 0.0, 0.3)])
+    treated = np.array([True] * 8 + [False] * 8)
+    fit = fit_group_term(counts, treated)
+    model = _GroupModel(counts, treated)
+    _, _, best = model.fit()
+    crit = stats.chi2.ppf(0.95, 1) / 2
+    for bound in (fit.ci_low, fit.ci_high):
+        assert model.profile(math.log(bound)) == pytest.approx(best - crit, abs=1e-4)
+    lr = 2 * (best - model.profile(0.0))
+    assert fit.p_value == pytest.approx(stats.chi2.sf(lr, 1), rel=1e-6)
+
+
+def test_the_group_score_matches_finite_differences():
+    counts = draw_cohort(np.random.default_rng(8), 12, -0.3, 0.4)
+    a0, b0, te0, tu0, a1, b1, te1, tu1 = counts.T
+    x = np.arange(12) % 2
+    lik = ConditionalLikelihood(a1, a0 + b0, a1 + b1, a0 + a1,
+                                np.log(te1 / tu1) - np.log(te0 / tu0), covariate=x)
+    _, _, _, dd = lik.evaluate_group(-0.2, 0.5, 0.3)
+    h = 1e-5
+    numeric = (lik.evaluate_group(-0.2, 0.5, 0.3 + h)[0]
+               - lik.evaluate_group(-0.2, 0.5, 0.3 - h)[0]) / (2 * h)
+    assert dd == pytest.approx(numeric, rel=1e-5, abs=1e-7)
+
+
+def test_without_comparison_patients_there_is_no_group_term_and_the_output_says_so():
+    rows = _rows(draw_cohort(np.random.default_rng(1), 6, -0.4, 0.2), "treated",
+                 [-2, -1, 0, 1, -3, -1])
+    out = summarise_rows(rows).to_dict()
+    assert out["comparison"]["available"] is False
+    assert out["comparison"]["sensitivity_ratio"] is None
+    assert "no comparison patients" in out["comparison"]["note"]
+    assert out["n_comparison"] == 0 and out["n_treated"] == 6
+
+
+def test_comparison_patients_never_enter_the_treated_summaries():
+    rng = np.random.default_rng(4)
+    treated = _rows(draw_cohort(rng, 6, -0.6, 0.2), "treated", [-3, -2, -1, -4, 0, -2])
+    comparison = _rows(draw_cohort(rng, 4, 0.0, 0.2), "comparison", [0, 1, -1, 0.5])
+    alone = summarise_rows(treated).to_dict()
+    both = summarise_rows(treated + comparison).to_dict()
+    for key in ("median_mmd_change", "tests", "pooled_sensitivity_ratio", "n_analysed"):
+        assert both[key] == alone[key], key
+    contrast = both["comparison"]
+    assert contrast["available"] is True and contrast["n_comparison"] == 4
+    mmd = contrast["mmd_change"]
+    assert mmd["difference"] == pytest.approx(-2.0 - 0.125)
+    welch = stats.ttest_ind([-3, -2, -1, -4, 0, -2], [0, 1, -1, 0.5], equal_var=False)
+    assert mmd["p_value"] == pytest.approx(welch.pvalue, rel=1e-9)
+    assert mmd["ci_low"] < mmd["difference"] < mmd["ci_high"]
+    assert contrast["sensitivity_ratio"]["estimate"] is not None
+
+
+def test_one_comparison_patient_says_what_is_missing():
+    rng = np.random.default_rng(5)
+    rows = (_rows(draw_cohort(rng, 4, -0.4, 0.2), "treated", [-1, -2, 0, -1])
+            + _rows(draw_cohort(rng, 1, 0.0, 0.2), "comparison", [0]))
+    contrast = summarise_rows(rows).to_dict()["comparison"]
+    assert contrast["mmd_change"]["difference"] is None
+    assert "comparison patients (1 of 2)" in contrast["mmd_change"]["missing"]
+    assert "comparison patients (1 of 2)" in contrast["sensitivity_ratio"]["missing"]
+
+
+def test_comparison_onsets_all_on_one_kind_of_day_give_no_finite_ratio():
+    rng = np.random.default_rng(6)
+    comparison = draw_cohort(rng, 3, 0.0, 0.2)
+    comparison[:, 4] = 0  # no follow-up onsets on window days
+    comparison[:, 5] = np.maximum(comparison[:, 5], 1)
+    fit = fit_group_term(np.vstack([draw_cohort(rng, 4, 0.0, 0.2), comparison]),
+                         [True] * 4 + [False] * 3)
+    assert fit.estimate is None and "no finite estimate" in fit.missing
+
+
+def test_mmd_difference_edges():
+    same = mmd_difference([1.0, 1.0], [0.0, 0.0])
+    assert same.difference == 1.0 and same.ci_low is None and same.missing is None
+    none = mmd_difference([None, 1.0, 2.0], [])
+    assert none.difference is None and "comparison patients (0 of 2)" in none.missing
+    assert none.treated_mean == 1.5
+
+
+def test_the_group_is_read_from_the_course_kind():
+    assert group_of_kind(" Comparison ") == "comparison" == group_of_kind(COMPARISON_KIND)
+    assert group_of_kind("PRT") == "treated" == group_of_kind(None)
+    report = {"course": {"kind": "comparison"}, "findings": [{"code": "interim"}],
+              "comparison": {"mmd_change": None, "mmd_change_pct": None, "responder_50": None,
+                             "sensitivity_ratio": {"estimate": None, "ci_low": None,
+                                                   "ci_high": None, "p_value": None}},
+              "periods": {p: {"mmd": None, "weather_linked_mmd": None, "non_weather_mmd": None,
+                              "exposure_rate_ratio": {"estimate": 2.0}}
+                          for p in ("baseline", "followup")}}
+    row = CohortRow.from_dict(report, "x", 0.95)
+    assert row.group == "comparison" and row.baseline_exposure_ratio == 2.0
+
+
+def test_the_sensitive_subgroup_uses_baseline_numbers_only():
+    rows = _rows([[8, 10, 30, 54, 0, 10, 30, 54],    # ratio 1.44: below 1.5
+                  [3, 2, 30, 54, 1, 10, 30, 54],     # 3 onsets on fall days: too few
+                  [6, 0, 30, 54, 1, 10, 30, 54],     # no other-day onsets: infinite ratio
+                  [9, 6, 30, 54, 5, 10, 30, 54]],    # ratio 2.7
+                 "treated")
+    out = summarise_rows(rows, subgroup=SubgroupRule()).to_dict()
+    assert [r["label"] for r in out["rows"]] == ["treated 2", "treated 3"]
+    reasons = {d["label"]: d["reason"] for d in out["subgroup"]["not_in_subgroup"]}
+    assert "below 1.5" in reasons["treated 0"] and "fewer than 4" in reasons["treated 1"]
+    assert "at least 1.5" in out["subgroup"]["rule"] and "at least 4" in out["subgroup"]["rule"]
+    looser = summarise_rows(rows, subgroup=SubgroupRule("sensitive", 1.2, 3)).to_dict()
+    assert out["n_patients"] == 2 and looser["n_patients"] == 4
+    assert summarise_rows(rows, subgroup=SubgroupRule("all")).to_dict()["n_patients"] == 4
+
+
+@pytest.mark.parametrize("kwargs", [{"name": "some"}, {"min_ratio": 0.0},
+                                    {"min_ratio": math.nan}, {"min_onsets": -1}])
+def test_a_bad_subgroup_rule_is_refused(kwargs):
+    with pytest.raises(ValueError):
+        SubgroupRule(**kwargs)

@@ -86,3 +86,33 @@ def test_upgrade_from_the_first_revision_keeps_data(db_url):
         assert _diff(engine) == []
     finally:
         engine.dispose()
+
+
+def test_records_every_day_from_is_added_empty_to_existing_profiles(db_url):
+    """Issue #13: the stated date arrives as an empty column; existing profiles keep theirs."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "d7e3e881077c")
+        assert "records_every_day_from" not in {
+            c["name"] for c in inspect(engine).get_columns("patient_profiles")}
+        now = datetime(2026, 1, 1, tzinfo=UTC).replace(tzinfo=None)
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO users (id, email, password_hash, role, name, is_active, created_at,"
+                " failed_logins) VALUES (1, 'a@x.org', 'h', 'patient', 'A', true, :t, 0)"
+            ), {"t": now})
+            conn.execute(text(
+                "INSERT INTO patient_profiles (user_id, timezone, pressure_unit,"
+                " checkins_in_use) VALUES (1, 'Europe/Oslo', 'hPa', true)"))
+        upgrade(engine)
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT timezone, checkins_in_use, records_every_day_from"
+                                    " FROM patient_profiles")).one()
+        assert (row[0], bool(row[1]), row[2]) == ("Europe/Oslo", True, None)
+        assert _diff(engine) == []
+    finally:
+        engine.dispose()

@@ -77,6 +77,9 @@ class PatientProfile(Base):
     pressure_unit: Mapped[str] = mapped_column(String(8), default="hPa")
     tracking_started_on: Mapped[date | None] = mapped_column(Date)
     checkins_in_use: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The day the patient states "I record every day from" (amendment A1); None: the first
+    #: check-in's day starts check-in mode.
+    records_every_day_from: Mapped[date | None] = mapped_column(Date)
     #: When anything the report reads from the diary last changed (set on every flush).
     diary_changed_at: Mapped[datetime | None]
 
@@ -291,7 +294,8 @@ def _stamp_diary_changes(session: Session, _context, _instances) -> None:
         elif isinstance(obj, PatientProfile) and obj in session.dirty:
             state = inspect(obj)
             if any(state.attrs[name].history.has_changes()
-                   for name in ("timezone", "tracking_started_on", "checkins_in_use")):
+                   for name in ("timezone", "tracking_started_on", "checkins_in_use",
+                                "records_every_day_from")):
                 patient_ids.add(obj.user_id)
     if not patient_ids:
         return

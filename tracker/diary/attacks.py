@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
 from tracker.diary.attack_input import ATTACK_FIELDS, AttackInput, validate_attack
+from tracker.diary.day_clash import settle_checkin_clash
 from tracker.diary.locks import lock_patient_diary
 from tracker.diary.profile import require_patient
 from tracker.diary.validation import is_row_id
@@ -55,8 +56,13 @@ def record_attack(
     *,
     source: str = "web",
     now: datetime | None = None,
+    replace_checkin: bool = False,
 ) -> Attack:
-    """Validate and store a new attack for ``patient``."""
+    """Validate and store a new attack for ``patient``.
+
+    On a day marked headache-free it raises CheckinClashError, unless ``replace_checkin``:
+    then that check-in becomes not headache-free (amendment A1).
+    """
     require_patient(patient)
     now = now or utcnow()
     validate_attack(data, now)
@@ -64,6 +70,8 @@ def record_attack(
         raise ValidationError(f"{source!r} is not a known source", "source")
     lock_patient_diary(session, patient.id)
     check_overlap(session, patient, data, None)
+    settle_checkin_clash(session, patient, data.started_at, data.ended_at,
+                         replace=replace_checkin)
     attack = Attack(patient_id=patient.id, source=source, created_at=now, updated_at=now)
     _assign(attack, data)
     session.add(attack)
@@ -92,14 +100,22 @@ def get_attack(session: Session, patient: User, attack_id: int) -> Attack:
 
 
 def update_attack(
-    session: Session, patient: User, attack_id: int, data: AttackInput, now: datetime | None = None
+    session: Session, patient: User, attack_id: int, data: AttackInput, now: datetime | None = None,
+    *, check_checkins: bool = True,
 ) -> Attack:
-    """Replace the fields of one of the patient's attacks after validating them."""
+    """Replace the fields of one of the patient's attacks after validating them.
+
+    Moving or lengthening it onto a day marked headache-free raises CheckinClashError
+    (unless ``check_checkins`` is false: ending an ongoing attack is never refused).
+    """
     now = now or utcnow()
     lock_patient_diary(session, patient.id)
     attack = get_attack(session, patient, attack_id)
     validate_attack(data, now)
     check_overlap(session, patient, data, attack.id)
+    if check_checkins:
+        settle_checkin_clash(session, patient, data.started_at, data.ended_at, replace=False,
+                             before=attack)
     _assign(attack, data)
     attack.updated_at = now
     session.flush()
@@ -116,7 +132,7 @@ def end_attack(
     attack = get_attack(session, patient, attack_id)
     data = attack_input(attack)
     data.ended_at = ended_at or now
-    return update_attack(session, patient, attack_id, data, now)
+    return update_attack(session, patient, attack_id, data, now, check_checkins=False)
 
 
 def delete_attack(session: Session, patient: User, attack_id: int) -> None:

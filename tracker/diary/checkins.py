@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
+from tracker.diary.day_clash import refuse_headache_free_day
 from tracker.diary.fields import CHECKIN_RULES
 from tracker.diary.locks import lock_patient_diary
 from tracker.diary.profile import local_today, require_patient
@@ -25,7 +26,11 @@ def record_checkin(
     note: str = "",
     now: datetime | None = None,
 ) -> CheckIn:
-    """Record (or replace) the check-in of a local day; switches the diary to check-in mode."""
+    """Record (or replace) the check-in of a local day; switches the diary to check-in mode.
+
+    A headache-free check-in on a day with an attack is refused (ConflictError naming
+    ``headache_free``, amendment A1).
+    """
     profile = require_patient(patient)
     now = now or utcnow()
     check_day(day, "day")
@@ -33,6 +38,8 @@ def record_checkin(
     if day > local_today(profile.timezone, now):
         raise ValidationError("the day is in the future", "day")
     lock_patient_diary(session, patient.id)  # one check-in a day: select, then insert
+    if headache_free:
+        refuse_headache_free_day(session, patient, day)  # amendment A1
     checkin = session.scalar(
         select(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.day == day)
     )

@@ -83,6 +83,19 @@ CHECKIN_RULES = rules_by_name(
     FieldRule("note", "text", "Note (optional)", default="", max_length=2000),
 )
 
+#: Amendment A1: the day from which the patient records every day (check-in mode).
+RECORDS_FROM = FieldRule(
+    "records_every_day_from", "day", "I record every day from (leave empty if not)",
+    "From this local date on, a day without a check-in or an attack is not counted as covered; "
+    "before it, days without an entry count as days without migraine. Empty: from the first "
+    "check-in.", nullable=True, beyond_schema=FUTURE_DAY)
+
+#: Amendment A1: logging an attack on a day marked headache-free asks first.
+REPLACE_CHECKIN = FieldRule(
+    "replace_checkin", "bool", "Log it and change that check-in to not headache-free",
+    "Log the attack even if one of its days has a headache-free check-in; that check-in then "
+    "becomes not headache-free. Without it such an attack gets 409.", default=False)
+
 LATITUDE = FieldRule("latitude", "number", "Latitude (degrees north)", required=True,
                      minimum=-90, maximum=90)
 LONGITUDE = FieldRule("longitude", "number", "Longitude (degrees east)", required=True,

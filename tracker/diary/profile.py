@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
-from tracker.diary.fields import LOCATION_RULES
+from tracker.diary.fields import LOCATION_RULES, RECORDS_FROM
 from tracker.diary.locks import lock_patient_diary
 from tracker.diary.validation import (
     check_day,
@@ -52,6 +52,20 @@ def set_timezone(session: Session, patient: User, timezone: str) -> None:
 def set_pressure_unit(session: Session, patient: User, unit: str) -> None:
     """Set the unit pressure is shown in (hPa, inHg, mmHg or kPa)."""
     require_patient(patient).pressure_unit = check_unit(unit)
+    session.flush()
+
+
+def set_records_every_day_from(
+    session: Session, patient: User, day: date | None, now: datetime | None = None
+) -> None:
+    """Set (or clear, with None) the day from which the patient records every day (A1)."""
+    profile = require_patient(patient)
+    field = RECORDS_FROM.name
+    if day is not None:
+        check_day(day, field)
+        if day > local_today(profile.timezone, now):
+            raise ValidationError("the day is in the future", field)
+    profile.records_every_day_from = day
     session.flush()
 
 

@@ -166,6 +166,7 @@ def patient_series(
         report_date=today,
         course=Course(kind=course.kind, started_on=course.started_on, ended_on=ended),
         checkin_days=checkins,
+        checkins_from=profile.records_every_day_from,  # None: the first check-in (A1)
         location_change_days=location_change_days(periods, settings.grid_degrees),
     )
 

@@ -113,22 +113,35 @@ def report(state: State, patient: str, days: bool, fmt: str, output: str | None)
 
 @click.command()
 @click.option("--clinician", required=True, help="The clinician's email.")
+@click.option("--subgroup", type=click.Choice(["sensitive", "all"]), default="all",
+              show_default=True,
+              help="'sensitive': only patients weather-sensitive at baseline (issue #13).")
+@click.option("--min-ratio", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Subgroup rule: least baseline exposure rate ratio [1.5].")
+@click.option("--min-onsets", type=click.IntRange(min=0), default=None,
+              help="Subgroup rule: fewest baseline onsets on pressure-fall days [4].")
+@click.option("--include-insufficient", is_flag=True,
+              help="Include patients without enough data (marked) instead of leaving them out.")
 @click.option("--output", "-o", default=None, help="File to write (default: standard output).")
 @pass_state
-def cohort(state: State, clinician: str, output: str | None) -> None:
-    """Summarise a clinician's patients: per-patient rows, medians, responders, Wilcoxon tests
-    and the pooled sensitivity ratio (JSON)."""
+def cohort(state: State, clinician: str, subgroup: str, min_ratio: float | None,
+           min_onsets: int | None, include_insufficient: bool, output: str | None) -> None:
+    """Summarise a clinician's patients: per-patient rows, medians, responders, Wilcoxon tests,
+    the pooled sensitivity ratio and treated minus comparison patients (JSON)."""
+    from correlation.subgroup import SubgroupRule
     from tracker.accounts.users import require_user
     from tracker.reports.cohort import clinician_cohort
 
+    given = {k: v for k, v in (("min_ratio", min_ratio), ("min_onsets", min_onsets))
+             if v is not None}
+    rule = SubgroupRule(subgroup, **given) if subgroup == "sensitive" else None
     settings = state.settings
     with state.transaction() as session:
         user = require_user(session, clinician)
         if user.role != "clinician":
             raise click.ClickException(f"{clinician} is not a clinician")
-        summary = clinician_cohort(
-            session, user, settings=settings.reports
-        )
+        summary = clinician_cohort(session, user, settings=settings.reports, subgroup=rule,
+                                   include_insufficient=include_insufficient)
     write_output(json.dumps(summary.to_dict(), indent=2, allow_nan=False) + "\n", output)
 
 

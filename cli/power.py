@@ -9,9 +9,6 @@ import click
 
 from cli.context import State, pass_state, write_output
 
-#: Entered values when neither an option nor ``--from-clinician`` gives them (the demo's scale).
-DEFAULTS = {"base_rate": 0.12, "sensitivity": 3.0, "window_share": 0.33}
-
 
 def _numbers(kind: type) -> Any:
     """Click callback: a comma-separated list of positive numbers of ``kind``."""
@@ -30,37 +27,27 @@ def _numbers(kind: type) -> Any:
 def _clinic_rows(state: State, email: str) -> list[list[float]]:
     """Baseline counts of the clinician's patients from their stored report summaries."""
     from tracker.accounts.users import require_user
-    from tracker.reports.access import clinician_summaries
+    from tracker.reports.power import clinic_baseline_rows
 
-    keys = ("onsets_window", "at_risk_window_days", "onsets_nonwindow",
-            "at_risk_nonwindow_days", "window_days", "nonwindow_days")
-    settings = state.settings
     with state.transaction() as session:
         user = require_user(session, email)
         if user.role != "clinician":
             raise click.ClickException(f"{email} is not a clinician")
-        found = clinician_summaries(session, user, settings=settings.reports, detail="power")
-    rows = []
-    for _patient, summary in found:
-        base = (summary or {}).get("periods", {}).get("baseline") or {}
-        if all(isinstance(base.get(k), int | float) for k in keys):
-            rows.append([float(base[k]) for k in keys])
-    return rows
+        return clinic_baseline_rows(session, user, settings=state.settings.reports)
 
 
 def _scenario(state: State, entered: dict[str, float | None], clinician: str | None,
               extra: dict[str, Any]):
     """The Scenario: the clinic's pooled baseline, or defaults, under the entered values."""
-    from correlation.power import Scenario, scenario_from_counts
+    from tracker.reports.power import scenario_for
 
-    given = {k: v for k, v in entered.items() if v is not None}
+    rows = None
+    if clinician is not None:
+        rows = _clinic_rows(state, clinician)
+        if not rows:
+            raise click.ClickException(f"{clinician} has no patient with a stored report")
     try:
-        if clinician is not None:
-            rows = _clinic_rows(state, clinician)
-            if not rows:
-                raise click.ClickException(f"{clinician} has no patient with a stored report")
-            return scenario_from_counts(rows, **given, **extra), len(rows)
-        return Scenario(**{**DEFAULTS, **given, **extra}), None
+        return scenario_for(rows, entered, **extra), None if rows is None else len(rows)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -132,23 +119,14 @@ def render_text(data: dict[str, Any]) -> str:
 def power(state: State, base_rate, sensitivity, window_share, tau, baseline_weeks, clinician,
           patients, weeks, ratios, simulations, target, max_weeks, seed, fmt, output) -> None:
     """Power to detect a weakened weather link, for a cohort and for one patient."""
-    from correlation.power import power_table, weeks_needed
+    from tracker.reports.power import power_answer
 
     entered = {"base_rate": base_rate, "sensitivity": sensitivity, "window_share": window_share}
     scenario, n_clinic = _scenario(state, entered, clinician,
                                    {"tau": tau, "baseline_weeks": baseline_weeks})
-    cells = power_table(scenario, ratios, patients, weeks, simulations, seed)
-    current = min(weeks)
-    singles = [weeks_needed(scenario, r, current_weeks=current, target=target,
-                            max_weeks=max(max_weeks, current), seed=seed) for r in ratios]
-    data = {
-        "inputs": {"base_rate": scenario.base_rate, "sensitivity": scenario.sensitivity,
-                   "window_share": scenario.window_share, "tau": scenario.tau,
-                   "baseline_weeks": scenario.baseline_weeks},
-        "clinic_patients": n_clinic, "simulations": simulations, "seed": seed,
-        "cohort": [c.to_dict() for c in cells],
-        "one_patient": [s.to_dict() for s in singles],
-    }
+    data = power_answer(scenario, ratios=ratios, patients=patients, weeks=weeks,
+                        simulations=simulations, seed=seed, target=target, max_weeks=max_weeks,
+                        clinic_patients=n_clinic)
     text = (json.dumps(data, indent=2, allow_nan=False) + "\n" if fmt == "json"
             else render_text(data))
     write_output(text, output)

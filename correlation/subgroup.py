@@ -12,6 +12,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .stats import TestedInterval
+from .wording import change_clause, format_interval, format_ratio
+
 #: Default rule: baseline exposure rate ratio at least this ...
 MIN_BASELINE_RATIO = 1.5
 #: ... with at least this many baseline onsets on pressure-fall days.
@@ -91,3 +94,15 @@ def split_rows(rows: list[Any], rule: SubgroupRule) -> tuple[list[Any], list[dic
         else:
             outside.append({"label": row.label, "reason": reason})
     return inside, outside
+
+
+def answer_sentence(pooled: dict[str, Any], n_patients: int, confidence: float = 0.95) -> str:
+    """The page's answer from the pooled sensitivity ratio alone (A3 wording, A4 rule)."""
+    iv = TestedInterval(pooled.get("estimate"), pooled.get("ci_low"), pooled.get("ci_high"),
+                        pooled.get("p_value"), None)
+    if iv.estimate is None and iv.ci_low is None and iv.ci_high is None:
+        return (f"With {n_patients} analysed patients, the pooled sensitivity ratio is not "
+                "computable yet.")
+    clause = change_clause("weather sensitivity", iv)
+    return (f"Across {n_patients} analysed patients, {clause}: pooled sensitivity ratio "
+            f"{format_ratio(iv.estimate)} ({format_interval(iv, confidence)}).")

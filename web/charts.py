@@ -45,42 +45,94 @@ def day_class(day: Mapping[str, Any]) -> str:
     return day.get("classification") or "unclassified"
 
 
+#: Period colours of the calendar's strip (light Okabe-Ito sky blue, orange, bluish green)
+#: and the label written on each.
+PERIOD_COLOURS = {"Before": "#A8D8F4", "During (course)": "#F3CF80", "After": "#80CEB9"}
+PERIOD_SHORT = {"Before": "Before", "During (course)": "Course", "After": "After"}
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+#: The calendar's row for the period strip (below Sunday).
+PERIOD_ROW = "Period"
+
+
+def _calendar_rows(days: Sequence[Mapping[str, Any]], first: date,
+                   monday0: date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(day squares, period strip) rows of the calendar from ``first`` on."""
+    squares, strip = [], []
+    for d in days:
+        day = date.fromisoformat(d["date"])
+        if day < first:
+            continue
+        week = (day - monday0).days // 7
+        period = PERIOD_LABELS.get(d.get("period") or "", "Outside")
+        squares.append({
+            "date": d["date"], "week": week, "row": day.strftime("%a"),
+            "class": DAY_CLASSES[day_class(d)][0], "period": period,
+            "pressure_fall_day": bool(d.get("window")),
+        })
+        if period != "Outside":
+            label = "During (course)" if period == "During" else period
+            first_day = not strip or strip[-1]["period"] != label
+            strip.append({"date": d["date"], "week": week, "dow": day.weekday(),
+                          "row": PERIOD_ROW, "period": label, "first": first_day,
+                          "short": PERIOD_SHORT[label]})
+    return squares, strip
+
+
+def _month_rows(first: date, last: date, monday0: date) -> list[dict[str, Any]]:
+    """One label per month, at the week column holding its first day (or the first shown)."""
+    rows, day = [], first
+    while day <= last:
+        rows.append({"week": (day - monday0).days // 7, "month": day.strftime("%b")})
+        day = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return rows
+
+
 def calendar_chart(days: Sequence[Mapping[str, Any]], weeks: int = 26) -> dict[str, Any]:
-    """A calendar of the last ``weeks`` weeks: one square per day, coloured by class."""
+    """A calendar of the last ``weeks`` weeks: one square per day, coloured by class, with
+    month labels above and a strip below marking the periods before, during and after."""
     if not days:
         return _spec(alt.Chart(alt.Data(name="calendar")).mark_rect(), calendar=[])
     last = date.fromisoformat(days[-1]["date"])
     first = last - timedelta(days=7 * weeks - 1)
     monday0 = first - timedelta(days=first.weekday())
-    rows = []
-    for d in days:
-        day = date.fromisoformat(d["date"])
-        if day < first:
-            continue
-        label, _ = DAY_CLASSES[day_class(d)]
-        rows.append({
-            "date": d["date"], "week": (day - monday0).days // 7, "weekday": day.strftime("%a"),
-            "class": label, "period": PERIOD_LABELS.get(d.get("period") or "", "Outside"),
-            "pressure_fall_day": bool(d.get("window")),
-        })
+    squares, strip = _calendar_rows(days, first, monday0)
+    x = alt.X("week:O", title=None, axis=None, scale=alt.Scale(paddingInner=0))
+    y = alt.Y("row:O", title=None, sort=[*WEEKDAYS, PERIOD_ROW],
+              scale=alt.Scale(domain=[*WEEKDAYS, PERIOD_ROW]),
+              axis=alt.Axis(ticks=False, domain=False))
     domain = [v[0] for v in DAY_CLASSES.values()]
     colours = [v[1] for v in DAY_CLASSES.values()]
-    chart = (
-        alt.Chart(alt.Data(name="calendar"))
-        .mark_rect(stroke="white", strokeWidth=1.5, cornerRadius=2)
-        .encode(
-            x=alt.X("week:O", title=None, axis=None),
-            y=alt.Y("weekday:O", title=None,
-                    sort=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]),
-            color=alt.Color("class:N", scale=alt.Scale(domain=domain, range=colours),
-                            legend=alt.Legend(title=None, orient="bottom", columns=2)),
-            tooltip=[alt.Tooltip("date:N", title="Date"), alt.Tooltip("class:N", title="Day"),
-                     alt.Tooltip("period:N", title="Period"),
-                     alt.Tooltip("pressure_fall_day:N", title="Pressure-fall window")],
-        )
-        .properties(width=WIDTH, height=150, title="Migraine days, last six months")
+    cells = alt.Chart(alt.Data(name="calendar")).mark_rect(
+        stroke="white", strokeWidth=1.5, cornerRadius=2
+    ).encode(
+        x=x, y=y,
+        color=alt.Color("class:N", scale=alt.Scale(domain=domain, range=colours),
+                        legend=alt.Legend(title=None, orient="bottom", columns=2,
+                                          labelLimit=170)),
+        tooltip=[alt.Tooltip("date:N", title="Date"), alt.Tooltip("class:N", title="Day"),
+                 alt.Tooltip("period:N", title="Period"),
+                 alt.Tooltip("pressure_fall_day:N", title="Pressure-fall window")],
     )
-    return _spec(chart, calendar=rows)
+    # the strip is labelled in place (no second legend: a phone has no room beside the first)
+    strip_scale = alt.Scale(domain=list(PERIOD_COLOURS), range=list(PERIOD_COLOURS.values()))
+    offset = alt.XOffset("dow:O", scale=alt.Scale(domain=list(range(7)), paddingInner=0))
+    bands = alt.Chart(alt.Data(name="strip")).mark_rect(height={"band": 0.7}).encode(
+        x=x, y=y, xOffset=offset,
+        fill=alt.Fill("period:N", scale=strip_scale, legend=None),
+        tooltip=[alt.Tooltip("date:N", title="Date"), alt.Tooltip("period:N", title="Period")],
+    )
+    labels = alt.Chart(alt.Data(name="strip")).transform_filter("datum.first").mark_text(
+        align="left", baseline="middle", dx=2, fontSize=10, fontWeight="bold", color="#1d2430"
+    ).encode(x=x, y=alt.Y("row:O", sort=[*WEEKDAYS, PERIOD_ROW], bandPosition=0.5),
+             xOffset=offset, text="short:N")
+    months = alt.Chart(alt.Data(name="months")).mark_text(
+        align="left", baseline="bottom", dy=-3, fontSize=11, color="#4a5260"
+    ).encode(x=alt.X("week:O", title=None, axis=None, scale=alt.Scale(paddingInner=0),
+                     bandPosition=0),
+             y=alt.value(0), text="month:N")
+    chart = alt.layer(cells, bands, labels, months).properties(
+        width=WIDTH, height=170, title="Migraine days, last six months")
+    return _spec(chart, calendar=squares, strip=strip, months=_month_rows(first, last, monday0))
 
 
 def convert_hpa(value_hpa: float, unit: str) -> float:
@@ -156,6 +208,53 @@ def pressure_chart(
     )
     return _spec(chart, falls=shade_rows, pressure=line_rows, attacks=attack_rows,
                  periods=period_rows)
+
+
+def daily_fall_chart(
+    days: Sequence[Mapping[str, Any]],
+    attacks: Iterable[Mapping[str, Any]],
+    unit: str,
+    threshold_hpa: float,
+) -> dict[str, Any]:
+    """The phone's pressure timeline: each day's largest 24-hour fall as a bar (in the
+    patient's unit; orange from the pressure-fall threshold on), attack days marked."""
+    digits = 2 if unit.lower() in ("inhg", "kpa") else 1
+    fall_label = f"Fall of {convert_hpa(threshold_hpa, unit):.{digits}f} {unit} or more"
+    # a day whose pressure only rose has no fall: its bar is 0, not negative
+    bars = [{"date": d["date"],
+             "fall": round(convert_hpa(max(0.0, d["max_fall_24h_hpa"]), unit), digits),
+             "kind": fall_label if d["max_fall_24h_hpa"] >= threshold_hpa else "Smaller fall",
+             "period": PERIOD_LABELS.get(d.get("period") or "", "Outside")}
+            for d in days if d.get("max_fall_24h_hpa") is not None]
+    attack_rows = [{"date": a["start"][:10], "kind": a["kind"]} for a in attacks]
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b", tickCount="month"))
+    falls = alt.Chart(alt.Data(name="falls")).mark_bar(clip=True).encode(
+        x=x, y=alt.Y("fall:Q", title=f"Largest fall ({unit})"),
+        color=alt.Color("kind:N", title=None,
+                        scale=alt.Scale(domain=[fall_label, "Smaller fall"],
+                                        range=["#E69F00", "#BBBBBB"]),
+                        legend=alt.Legend(orient="bottom", columns=1)),
+        tooltip=[alt.Tooltip("date:T", title="Day", format="%d %b %Y"),
+                 alt.Tooltip("fall:Q", title=f"Largest 24-hour fall ({unit})"),
+                 alt.Tooltip("period:N", title="Period")],
+    )
+    marks = alt.Chart(alt.Data(name="attacks")).mark_tick(
+        orient="vertical", thickness=2, size=10
+    ).encode(
+        x=alt.X("date:T"), y=alt.value(5),
+        stroke=alt.Stroke("kind:N", title="Attack",
+                          scale=alt.Scale(domain=["migraine", "headache"],
+                                          range=["#CC79A7", "#009E73"]),
+                          legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("date:T", title="Attack began", format="%d %b"),
+                 alt.Tooltip("kind:N", title="Kind")],
+    )
+    chart = alt.layer(falls, marks).properties(
+        width=WIDTH, height=200,
+        title={"text": ["Largest pressure fall each day;", "ticks at the top: attacks"],
+               "anchor": "start"},
+    )
+    return _spec(chart, falls=bars, attacks=attack_rows)
 
 
 def period_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -31,10 +31,10 @@ from tracker.cells import patient_cell_ids
 from tracker.models import User
 from tracker.reports.access import ReportView, clinician_summaries, view_report
 from tracker.reports.access import export_csv as export_file
-from tracker.reports.cohort import clinician_cohort
 from weather.models import PressureObservation
 from web import charts
 from web.access import me, role_required
+from web.cohort_pages import BadQuery, cohort_context, power_context
 from web.db import db_session, settings
 from web.downloads import csv_download
 
@@ -145,6 +145,9 @@ def _patient_view(seen: ReportView) -> PatientView:
         "pressure": charts.pressure_chart(hours, attacks, fall_days, unit, report["periods"],
                                           window),
         "periods": charts.period_bars(report),
+        # phones draw daily falls instead of thousands of hourly points (charts.js picks)
+        "pressure_phone": charts.daily_fall_chart(days, attacks, unit,
+                                                  report["config"]["drop_threshold_hpa"]),
     }
     progress = [p.to_dict() for p in guardrail_progress(seen.report, settings().analysis,
                                                         series.report_date)]
@@ -282,15 +285,26 @@ def send_export(patient_id: int, kind: str) -> Response:
 @bp.route("/cohort")
 @role_required("clinician")
 def cohort() -> ResponseReturnValue:
-    """The clinician's patients together: medians, responders, tests, forest plot."""
+    """The clinician's question (issue #13) for the weather-sensitive patients or all of them:
+    pooled ratio, medians, responders, tests, forest plot, comparison patients (A8)."""
     session = db_session()
-    s = settings()
-    summary = clinician_cohort(session, me(), settings=s.reports).to_dict()
+    try:
+        context = cohort_context(session, me(), settings().reports, request.args)
+    except BadQuery as exc:
+        return Response(render_template("error.html", message=f"{exc}."), 400,
+                        mimetype="text/html")
     session.commit()
-    spec = charts.forest_plot(summary)
-    blocks = {"forest": json.dumps(spec, allow_nan=False).replace("</", "<\\/")}
-    return render_template("cohort.html", summary=summary, charts=blocks,
-                           forest=charts.forest_rows(summary), bundle=bundle_url())
+    return render_template("cohort.html", bundle=bundle_url(), **context)
+
+
+@bp.route("/cohort/power")
+@role_required("clinician")
+def cohort_power() -> ResponseReturnValue:
+    """Power to detect a weakened weather link for the clinic's baselines (a simulation)."""
+    session = db_session()
+    context = power_context(session, me(), settings().reports, request.args)
+    session.commit()
+    return render_template("power.html", **context)
 
 
 @bp.route("/method")

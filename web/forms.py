@@ -25,6 +25,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from tracker.diary.attack_input import ATTACK_RULES
+from tracker.diary.courses import COMPARISON_KIND, COMPARISON_LABEL
 from tracker.diary.fields import (
     CHECKIN_RULES,
     COURSE_RULES,
@@ -125,10 +126,16 @@ class CheckInForm(FlaskForm):
                        validators=rule_validators(CHECKIN_RULES["note"]))
 
 
-class CourseForm(FlaskForm):
-    """A treatment course (PRT by default) with its local dates."""
+#: The course kinds the form offers; another stored kind is added when a course is edited.
+COURSE_KINDS = [SelectChoice("PRT"), SelectChoice(COMPARISON_KIND, COMPARISON_LABEL)]
 
-    kind = StringField(COURSE_RULES["kind"].label, default=COURSE_RULES["kind"].default,
+
+class CourseForm(FlaskForm):
+    """A treatment course (PRT by default) with its local dates, or comparison assessment dates
+    (wait-list or usual care, DESIGN A8)."""
+
+    kind = SelectField(COURSE_RULES["kind"].label, default=COURSE_RULES["kind"].default,
+                       choices=COURSE_KINDS, validate_choice=False,
                        validators=rule_validators(COURSE_RULES["kind"], DataRequired()))
     started_on = DateField(COURSE_RULES["started_on"].label, validators=[DataRequired()])
     ended_on = DateField(COURSE_RULES["ended_on"].label, validators=[Optional()])
@@ -136,6 +143,13 @@ class CourseForm(FlaskForm):
                             validators=rule_validators(COURSE_RULES["sessions"]))
     notes = TextAreaField(COURSE_RULES["notes"].label,
                           validators=rule_validators(COURSE_RULES["notes"]))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Offer the course's own kind too when it is neither PRT nor comparison."""
+        super().__init__(*args, **kwargs)
+        current = (self.kind.data or "").strip()
+        if current and current not in {c.value for c in COURSE_KINDS}:
+            self.kind.choices = [*COURSE_KINDS, SelectChoice(current)]
 
 
 class LocationForm(FlaskForm):
@@ -160,6 +174,29 @@ class TokenForm(FlaskForm):
     """The name of a new personal access token."""
 
     name = StringField("Name (what will use it, e.g. my phone app)", validators=[DataRequired()])
+
+
+class PowerForm(FlaskForm):
+    """The power page's inputs (a GET form: it changes nothing, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    source = SelectField("Baseline rates and climate", default="clinic", choices=[
+        SelectChoice("clinic", "From my patients' stored baselines"),
+        SelectChoice("entered", "The values entered below")])
+    base_rate = FloatField("Onset probability per at-risk day off pressure-fall days",
+                           validators=[Optional(), NumberRange(0.001, 1)])
+    sensitivity = FloatField("Baseline exposure rate ratio (weather sensitivity)",
+                             validators=[Optional(), NumberRange(0.01, 100)])
+    window_share = FloatField("Share of days that are pressure-fall days",
+                              validators=[Optional(), NumberRange(0.01, 0.99)])
+    tau = FloatField("Spread between patients (SD of log sensitivity ratios)", default=0.3,
+                     validators=[InputRequired(), NumberRange(0, 3)])
+    baseline_weeks = IntegerField("Baseline weeks", default=12,
+                                  validators=[InputRequired(), NumberRange(1, 104)])
+    simulations = IntegerField("Simulated cohorts per cell (more: slower, steadier)",
+                               default=10, validators=[InputRequired(), NumberRange(1, 200)])
 
 
 class ActionForm(FlaskForm):

@@ -1,11 +1,14 @@
-"""A live demo server on 127.0.0.1 and headless Chromium (Debian's, driven by Playwright)."""
+"""A live demo server on 127.0.0.1, headless Chromium (Debian's, driven by Playwright), and one
+browser context per visit that records console errors and refuses the network."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -67,3 +70,73 @@ def browser():
         chromium = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+#: `make screenshots` refreshes the README's pictures; other runs write to a temporary folder.
+SHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("MW_SAVE_SCREENSHOTS") else Path(tempfile.mkdtemp(prefix="mw-shots-"))
+)
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1200, "height": 900}
+
+
+class Visit:
+    """One browser context: a page, its console errors, and every request it made."""
+
+    def __init__(self, browser, base: str, viewport: dict, **kwargs) -> None:
+        self.base = base
+        self.context = browser.new_context(viewport=viewport, accept_downloads=True, **kwargs)
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        # The network is off: anything not on 127.0.0.1 is refused (and recorded).
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console",
+                     lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        self.requests.append(url)
+        if url.startswith(self.base + "/"):
+            route.continue_()
+        else:
+            route.abort()
+
+    def login(self, email: str) -> None:
+        self.page.goto(self.base + "/login")
+        self.page.fill("input[name=email]", email)
+        self.page.fill("input[name=password]", "demo-password")
+        self.page.click("form button[type=submit]")
+        self.page.wait_for_load_state("load")
+
+    def charts_rendered(self) -> int:
+        """Wait for every chart container to render and return how many there are."""
+        boxes = self.page.locator("[data-chart]")
+        count = boxes.count()
+        for i in range(count):
+            box = boxes.nth(i)
+            box.locator("svg, canvas").first.wait_for(state="attached", timeout=15_000)
+            assert box.get_attribute("data-rendered") == "true"
+        return count
+
+    def close(self) -> None:
+        assert not self.errors, self.errors
+        outside = [u for u in self.requests if not u.startswith(self.base + "/")]
+        assert not outside, outside
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, live_server):
+    opened: list[Visit] = []
+
+    def make(viewport=DESKTOP, **kwargs) -> Visit:
+        v = Visit(browser, live_server, viewport, **kwargs)
+        opened.append(v)
+        return v
+
+    yield make
+    for v in opened:
+        v.close()

@@ -187,6 +187,7 @@ EXPECT: dict[str, Rule] = {
     "dashboard.patient_report_page": _export,
     "dashboard.export_csv": _export,
     "dashboard.cohort": _clinician_page,
+    "dashboard.cohort_power": _clinician_page,
 }
 
 #: Requests that end the session (run last of all).

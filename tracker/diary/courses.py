@@ -7,12 +7,18 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from correlation.comparison import COMPARISON_KIND, COMPARISON_LABEL
 from tracker.clock import utcnow
 from tracker.diary.fields import COURSE_RULES
 from tracker.diary.profile import require_patient
 from tracker.diary.validation import check_day, is_row_id
 from tracker.errors import NotFoundError, ValidationError
 from tracker.models import TreatmentCourse, User
+
+#: A course of this kind marks a comparison patient (wait-list or usual care, DESIGN A8): its
+#: dates are assessment dates, and the periods are computed the same way.
+__all__ = ["COMPARISON_KIND", "COMPARISON_LABEL", "record_course", "update_course",
+           "get_course", "delete_course", "list_courses"]
 
 
 def record_course(

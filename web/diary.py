@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -29,12 +29,15 @@ from tracker.diary.courses import (
     record_course,
     update_course,
 )
+from tracker.diary.day_clash import CheckinClashError, day_label
+from tracker.diary.fill import fill_headache_free_days, fill_preview
 from tracker.diary.profile import (
     add_location_period,
     delete_location_period,
     list_location_periods,
     local_today,
     set_pressure_unit,
+    set_records_every_day_from,
     set_timezone,
 )
 from tracker.errors import TrackerError
@@ -47,6 +50,7 @@ from web.forms import (
     AttackForm,
     CheckInForm,
     CourseForm,
+    FillForm,
     LocationForm,
     SettingsForm,
     add_error,
@@ -129,20 +133,42 @@ def attacks() -> ResponseReturnValue:
     session = db_session()
     patient = me()
     form = AttackForm()
-    status = _submit(
-        form, lambda: record_attack(session, patient, _attack_input(form), source="web"),
-        "Attack saved.", "diary.attacks", "started_at",
-    )
+    asked: list[str] = []
+    status = _submit(form, lambda: _log_attack(session, patient, form, asked),
+                     "Attack saved.", "diary.attacks", "started_at")
     if not isinstance(status, int):
         return status
+    if asked:  # a headache-free day: ask, and a second submit confirms (amendment A1)
+        form.confirm.data, status = asked[0], 409
     if not form.is_submitted():
         form.started_at.data = _local(utcnow())
     items = list_attacks(session, patient)
     items.reverse()
     return render_template(
-        "attacks.html", form=form, attacks=items, zone=_zone(),
+        "attacks.html", form=form, attacks=items, zone=_zone(), asking=bool(asked),
         ongoing=[a for a in items if a.ended_at is None], action=ActionForm(),
     ), status
+
+
+def _log_attack(session: Session, patient: User, form: AttackForm, asked: list[str]) -> None:
+    """Log the attack; on days marked headache-free, ask first, and change them once confirmed.
+
+    ``form.confirm`` holds the days the patient agreed to change; other days ask again.
+    """
+    data = _attack_input(form)
+    try:
+        record_attack(session, patient, data, source="web")
+    except CheckinClashError as exc:
+        days = ",".join(d.isoformat() for d in exc.days)
+        if form.confirm.data == days:
+            record_attack(session, patient, data, source="web", replace_checkin=True)
+            return
+        asked.append(days)
+        listed = ", ".join(day_label(d) for d in exc.days)
+        raise CheckinClashError(
+            f"you marked {listed} as headache-free. Save again to log the attack; that "
+            "check-in will then say the day was not headache-free", "started_at", exc.days,
+        ) from exc
 
 
 @bp.route("/attacks/<id:attack_id>/edit", methods=["GET", "POST"])
@@ -230,7 +256,32 @@ def checkins() -> ResponseReturnValue:
         return status
     items = list_checkins(session, patient)
     items.reverse()
-    return render_template("checkins.html", form=form, checkins=items[:120]), status
+    preview = fill_preview(session, patient)
+    fill = FillForm(formdata=None, days=",".join(d.isoformat() for d in preview.days))
+    since = patient.profile.records_every_day_from or (items[-1].day if items else None)
+    return render_template("checkins.html", form=form, checkins=items[:120], since=since,
+                           preview=preview, fill=fill), status
+
+
+@bp.route("/checkins/fill", methods=["POST"])
+@role_required("patient")
+def checkins_fill() -> ResponseReturnValue:
+    """Mark the days shown since the last entry (at most 14) headache-free in one go."""
+    form = FillForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("diary.checkins"))
+    session = db_session()
+    try:
+        days = [date.fromisoformat(d) for d in (form.days.data or "").split(",") if d]
+        added = fill_headache_free_days(session, me(), days)
+    except (TrackerError, ValueError) as exc:
+        session.rollback()
+        flash(f"Not saved: {getattr(exc, 'message', 'the list of days is not valid')}.")
+        return redirect(url_for("diary.checkins"))
+    session.commit()
+    flash(f"Noted: no headache on {len(added)} days, {day_label(added[0].day)} to "
+          f"{day_label(added[-1].day)}.")
+    return redirect(url_for("diary.checkins"))
 
 
 @bp.route("/checkins/<id:checkin_id>/delete", methods=["POST"])
@@ -317,7 +368,7 @@ def location_delete(period_id: int) -> ResponseReturnValue:
 @bp.route("/settings", methods=["GET", "POST"])
 @role_required("patient")
 def settings_page() -> ResponseReturnValue:
-    """The patient's timezone and preferred pressure unit."""
+    """The patient's timezone, preferred pressure unit and "I record every day from" date."""
     session = db_session()
     profile = me().profile
     form = SettingsForm()
@@ -325,6 +376,7 @@ def settings_page() -> ResponseReturnValue:
     def save() -> None:
         set_timezone(session, me(), (form.timezone.data or "").strip())
         set_pressure_unit(session, me(), form.pressure_unit.data or "")
+        set_records_every_day_from(session, me(), form.records_every_day_from.data)
 
     status = _submit(form, save, "Settings saved.", "diary.settings_page", "timezone")
     if not isinstance(status, int):
@@ -332,4 +384,5 @@ def settings_page() -> ResponseReturnValue:
     if not form.is_submitted():
         form.timezone.data = profile.timezone
         form.pressure_unit.data = profile.pressure_unit
+        form.records_every_day_from.data = profile.records_every_day_from
     return render_template("settings.html", form=form), status

@@ -15,6 +15,7 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     FloatField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -32,6 +33,7 @@ from tracker.diary.fields import (
     LATITUDE,
     LOCATION_RULES,
     LONGITUDE,
+    RECORDS_FROM,
     SHARE_CODE,
     FieldRule,
 )
@@ -100,6 +102,8 @@ class AttackForm(FlaskForm):
     expected_weather = SelectField(ATTACK_RULES["expected_weather"].label, choices=TRI_STATE)
     notes = TextAreaField(ATTACK_RULES["notes"].label,
                           validators=rule_validators(ATTACK_RULES["notes"]))
+    #: The headache-free days the patient agreed to change (set when the page asks, A1).
+    confirm = HiddenField(default="")
 
 
 class ChangePasswordForm(FlaskForm):
@@ -116,6 +120,7 @@ class SettingsForm(FlaskForm):
     timezone = StringField("Timezone (IANA name, e.g. Europe/Oslo)", validators=[DataRequired()])
     pressure_unit = SelectField("Pressure unit", choices=[SelectChoice(u) for u in
                                                          ("hPa", "inHg", "mmHg", "kPa")])
+    records_every_day_from = DateField(RECORDS_FROM.label, validators=[Optional()])
 
 
 class CheckInForm(FlaskForm):
@@ -124,6 +129,12 @@ class CheckInForm(FlaskForm):
     day = DateField(CHECKIN_RULES["day"].label, validators=[Optional()])
     note = StringField(CHECKIN_RULES["note"].label,
                        validators=rule_validators(CHECKIN_RULES["note"]))
+
+
+class FillForm(FlaskForm):
+    """The days shown as "no headache since my last entry" (ISO dates, comma-separated)."""
+
+    days = HiddenField(default="")
 
 
 #: The course kinds the form offers; another stored kind is added when a course is edited.

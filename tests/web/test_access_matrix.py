@@ -138,6 +138,7 @@ EXPECT: dict[str, Rule] = {
     "account.logout_everywhere": lambda who: LOGIN if who == "anonymous" else frozenset({302}),
     "diary.attacks": _page(),
     "diary.checkins": _page(),
+    "diary.checkins_fill": _page(),
     "diary.courses": _page(),
     "diary.locations": _page(),
     "diary.settings_page": _page(),

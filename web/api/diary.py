@@ -30,13 +30,15 @@ from tracker.diary.courses import (
     record_course,
     update_course,
 )
-from tracker.diary.fields import CHECKIN_RULES, COURSE_RULES
+from tracker.diary.day_clash import CheckinClashError, day_label
+from tracker.diary.fields import CHECKIN_RULES, COURSE_RULES, REPLACE_CHECKIN
 from tracker.diary.profile import (
     add_location_period,
     delete_location_period,
     list_location_periods,
     local_today,
 )
+from tracker.errors import ConflictError
 from web.api import schemas
 from web.api.core import api_user, body, bp, found, no_content, operation, role
 from web.db import db_session
@@ -74,15 +76,26 @@ def attacks_list(query_data: dict[str, Any]) -> ResponseReturnValue:
 
 
 @bp.post("/attacks")
-@operation("createAttack", "Log an attack", errors=(400, 409), description=_PATIENT,
-           rules=ATTACK_RULES)
+@operation("createAttack", "Log an attack", errors=(400, 409), description=(
+    f"{_PATIENT} An attack on a day with a headache-free check-in gets 409 unless "
+    "`replace_checkin` is true; that check-in then becomes not headache-free."),
+    rules=ATTACK_RULES)
 @role("patient")
-@body(schemas.AttackInput)
+@body(schemas.AttackCreate)
 @bp.output(schemas.Attack, status_code=201, description="The stored attack.")
 def attacks_create(json_data: dict[str, Any]) -> ResponseReturnValue:
     """Log an attack (validated by the same code as the pages)."""
     session = db_session()
-    attack = record_attack(session, api_user(), AttackInput(**json_data), source="api")
+    replace = json_data.pop(REPLACE_CHECKIN.name)
+    try:
+        attack = record_attack(session, api_user(), AttackInput(**json_data), source="api",
+                               replace_checkin=replace)
+    except CheckinClashError as exc:
+        listed = ", ".join(day_label(d) for d in exc.days)
+        raise ConflictError(
+            f"{listed} has a headache-free check-in; send replace_checkin: true to log the "
+            "attack and change that check-in to not headache-free", REPLACE_CHECKIN.name,
+        ) from exc
     session.commit()
     return local_attack(attack, _zone())
 
@@ -158,8 +171,9 @@ def checkins_list() -> ResponseReturnValue:
 
 
 @bp.post("/checkins")
-@operation("createCheckIn", "Record a check-in (replaces that day's check-in)", errors=(400,),
-           description=_PATIENT, rules=CHECKIN_RULES)
+@operation("createCheckIn", "Record a check-in (replaces that day's check-in)",
+           errors=(400, 409), description=f"{_PATIENT} A headache-free check-in on a day with "
+           "an attack gets 409 (field `headache_free`).", rules=CHECKIN_RULES)
 @role("patient")
 @body(schemas.CheckInInput)
 @bp.output(schemas.CheckIn, status_code=201, description="The stored check-in.")

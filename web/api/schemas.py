@@ -17,6 +17,7 @@ from tracker.diary.fields import (
     COURSE_RULES,
     DAY_BOUNDS,
     LOCATION_RULES,
+    REPLACE_CHECKIN,
     SHARE_CODE,
     FieldRule,
 )
@@ -88,6 +89,9 @@ class Error(ApiSchema):
 
 
 AttackInput = request_schema("AttackInput", ATTACK_RULES)
+#: POST /attacks: the attack's fields plus the A1 confirmation for a headache-free day.
+AttackCreate = request_schema("AttackCreate", {**ATTACK_RULES,
+                                               REPLACE_CHECKIN.name: REPLACE_CHECKIN})
 AttackPatch = request_schema("AttackPatch", ATTACK_RULES, patch=True)
 Attack = _schema("Attack", {
     "id": _id(), **response_members(ATTACK_RULES),
@@ -136,8 +140,8 @@ ReportQuery = _schema("ReportQuery", {
 
 #: Every schema of the document, by name (for tests and the spec processor).
 SCHEMAS: dict[str, Any] = {cls.__name__: cls for cls in (
-    Error, AttackInput, AttackPatch, Attack, AttackList, CheckInInput, CheckIn, CheckInList,
-    CourseInput, Course, CourseList, LocationInput, Location, LocationList, RedeemInput,
-    Patient, PatientList, ShareCode, ShareCodeList, Me, Report, OperatorStatus)}
+    Error, AttackInput, AttackCreate, AttackPatch, Attack, AttackList, CheckInInput, CheckIn,
+    CheckInList, CourseInput, Course, CourseList, LocationInput, Location, LocationList,
+    RedeemInput, Patient, PatientList, ShareCode, ShareCodeList, Me, Report, OperatorStatus)}
 
 __all__ = ["REQUIRED", "SCHEMAS", "UNKNOWN"]

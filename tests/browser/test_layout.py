@@ -64,7 +64,7 @@ def test_a_phone_draws_daily_falls_with_the_whole_title(visit):
         assert found["box"]["left"] <= t["left"] and t["right"] <= found["box"]["right"], found
         assert found["svg"]["top"] <= t["top"], found
     assert v.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    v.page.screenshot(path=str(SHOTS / "phone-dashboard.png"), full_page=True)
+    v.page.screenshot(path=str(SHOTS / "phone-dashboard.png"), full_page=False)
 
 
 def test_the_desktop_timeline_stays_hourly_and_the_calendar_is_labelled(visit):

@@ -7,8 +7,6 @@ import io
 
 import pytest
 
-from tests.browser.conftest import SHOTS
-
 pytestmark = pytest.mark.browser
 
 #: Paper widths in CSS px (96 per inch) and the @page margin of dashboard.css (14 mm).
@@ -37,7 +35,7 @@ def _pdf_pages(pdf: bytes) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
-def _print_checks(v, paper: str, name: str) -> None:
+def _print_checks(v, paper: str) -> None:
     """Print ``v.page`` on ``paper`` and check the charts, the PDF text and blank pages."""
     # with print media emulated, the viewport stands for the page's content box
     content = int(PAPERS[paper] - 2 * MARGIN_PX)
@@ -48,7 +46,6 @@ def _print_checks(v, paper: str, name: str) -> None:
     assert found["rights"] and all(r <= content for r in found["rights"]), (paper, found)
     assert found["svgAfter"] >= 1, "the bar chart has no 'After' label"
     pdf = v.page.pdf(format=paper, print_background=False)
-    (SHOTS / f"print-{name}-{paper}.pdf").write_bytes(pdf)
     pages = _pdf_pages(pdf)
     assert all(text.strip() for text in pages), f"blank page on {paper}: {len(pages)} pages"
     text = "\n".join(pages)
@@ -65,7 +62,7 @@ def test_the_report_prints_within_the_page(visit, paper):
     v.login("clinician@demo.example")
     v.page.click("text=Demo patient 1 (Oslo)")
     assert v.charts_rendered() == 3
-    _print_checks(v, paper, "report")
+    _print_checks(v, paper)
 
 
 @pytest.mark.parametrize("paper", list(PAPERS))
@@ -73,4 +70,4 @@ def test_the_dashboard_prints_within_the_page(visit, paper):
     v = visit()
     v.login("patient1@demo.example")
     assert v.charts_rendered() == 3
-    _print_checks(v, paper, "dashboard")
+    _print_checks(v, paper)

@@ -171,7 +171,8 @@ def _season_difference(c: CaveatInputs) -> list[Finding]:
         "season_difference",
         f"Pressure-fall days were {'more' if sf > sb else 'less'} common in the "
         f"follow-up ({sf * 100:.0f}% of days) than in the baseline ({sb * 100:.0f}%). "
-        "Weather-linked day counts depend on this; the ratio of rate ratios allows for it.",
+        "Weather-linked day counts depend on this; the weather-sensitivity comparison "
+        "(onsets on pressure-fall days against other days within each period) does not.",
     )]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -57,26 +59,17 @@ def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(tmp_path):
 
 def test_upgrade_from_the_first_revision_keeps_data(db_url):
     """Data written under the first schema survives every later migration."""
-    from datetime import UTC, datetime
-
     from sqlalchemy import text
 
     engine = make_engine(db_url)
     try:
         upgrade(engine, "3b3bcd7f61f4")
-        now = datetime(2026, 1, 1, tzinfo=UTC).replace(tzinfo=None)
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO users (id, email, password_hash, role, name, is_active, created_at,"
-                " failed_logins) VALUES (1, 'a@x.org', 'h', 'patient', 'A', true, :t, 0)"
-            ), {"t": now})
-            conn.execute(text(
-                "INSERT INTO patient_profiles (user_id, timezone, pressure_unit,"
-                " checkins_in_use) VALUES (1, 'UTC', 'hPa', false)"))
+            _insert_patient(conn, "UTC", checkins_in_use=False)
             conn.execute(text(
                 "INSERT INTO attacks (id, patient_id, started_at, kind, aura, medication, notes,"
                 " source, created_at, updated_at) VALUES (1, 1, :t, 'migraine', false, '', 'kept',"
-                " 'web', :t, :t)"), {"t": now})
+                " 'web', :t, :t)"), {"t": FIRST_INSTANT})
         upgrade(engine)
         with engine.connect() as conn:
             assert conn.execute(text("SELECT notes FROM attacks")).scalar() == "kept"
@@ -90,7 +83,6 @@ def test_upgrade_from_the_first_revision_keeps_data(db_url):
 
 def test_records_every_day_from_is_added_empty_to_existing_profiles(db_url):
     """Issue #13: the stated date arrives as an empty column; existing profiles keep theirs."""
-    from datetime import UTC, datetime
 
     from sqlalchemy import text
 
@@ -99,15 +91,8 @@ def test_records_every_day_from_is_added_empty_to_existing_profiles(db_url):
         upgrade(engine, "d7e3e881077c")
         assert "records_every_day_from" not in {
             c["name"] for c in inspect(engine).get_columns("patient_profiles")}
-        now = datetime(2026, 1, 1, tzinfo=UTC).replace(tzinfo=None)
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO users (id, email, password_hash, role, name, is_active, created_at,"
-                " failed_logins) VALUES (1, 'a@x.org', 'h', 'patient', 'A', true, :t, 0)"
-            ), {"t": now})
-            conn.execute(text(
-                "INSERT INTO patient_profiles (user_id, timezone, pressure_unit,"
-                " checkins_in_use) VALUES (1, 'Europe/Oslo', 'hPa', true)"))
+            _insert_patient(conn, "Europe/Oslo", checkins_in_use=True)
         upgrade(engine)
         with engine.connect() as conn:
             row = conn.execute(text("SELECT timezone, checkins_in_use, records_every_day_from"
@@ -116,3 +101,20 @@ def test_records_every_day_from_is_added_empty_to_existing_profiles(db_url):
         assert _diff(engine) == []
     finally:
         engine.dispose()
+
+
+#: A naive UTC instant, as raw SQL against an older revision writes it.
+FIRST_INSTANT = datetime(2026, 1, 1)
+
+
+def _insert_patient(conn, timezone: str, *, checkins_in_use: bool) -> None:
+    """Insert patient 1 with raw SQL, as an older revision's tables hold it."""
+    from sqlalchemy import text
+
+    conn.execute(text(
+        "INSERT INTO users (id, email, password_hash, role, name, is_active, created_at,"
+        " failed_logins) VALUES (1, 'a@x.org', 'h', 'patient', 'A', true, :t, 0)"
+    ), {"t": FIRST_INSTANT})
+    conn.execute(text(
+        "INSERT INTO patient_profiles (user_id, timezone, pressure_unit, checkins_in_use)"
+        " VALUES (1, :tz, 'hPa', :checkins)"), {"tz": timezone, "checkins": checkins_in_use})

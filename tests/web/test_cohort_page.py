@@ -120,7 +120,7 @@ def test_left_out_patients_are_listed_and_can_be_included(client, demo, session_
 
 def test_without_comparison_patients_the_page_says_so(client, demo):
     page = _page(client, "/cohort?group=all")
-    assert "no comparison patients (wait-list or usual care) are analysed" in page
+    assert "No comparison patients (wait-list or usual care) are analysed" in page
 
 
 def test_the_comparison_contrast_is_shown(client, with_comparison):

@@ -67,7 +67,7 @@ class CohortRow:
             non_weather_change=_diff(f.non_weather_mmd, b.non_weather_mmd),
             sensitivity_ratio=c.sensitivity_ratio,
             counts=_period_counts(b) + _period_counts(f),
-            data_reason=_first_guardrail([w.to_dict() for w in rep.warnings]),
+            data_reason=first_guardrail_reason([w.to_dict() for w in rep.warnings]),
             group=group_of_kind(rep.course.kind),
             baseline_exposure_ratio=_finite(b.exposure_rate_ratio.estimate),
         )
@@ -94,7 +94,7 @@ class CohortRow:
             sensitivity_ratio=TestedInterval(sr["estimate"], sr["ci_low"], sr["ci_high"],
                                              sr["p_value"], None),
             counts=tuple(b.get(k) for k in _PERIOD_KEYS) + tuple(f.get(k) for k in _PERIOD_KEYS),
-            data_reason=_first_guardrail(report.get("warnings", [])),
+            data_reason=first_guardrail_reason(report.get("warnings", [])),
             group=group_of_kind((report.get("course") or {}).get("kind")),
             baseline_exposure_ratio=(b.get("exposure_rate_ratio") or {}).get("estimate"),
         )
@@ -129,7 +129,7 @@ _PERIOD_KEYS = ("onsets_window", "onsets_nonwindow", "at_risk_window_days",
                 "at_risk_nonwindow_days")
 
 
-def _first_guardrail(warnings_: Sequence[dict[str, str]]) -> str | None:
+def first_guardrail_reason(warnings_: Sequence[dict[str, str]]) -> str | None:
     """The text of the first ``insufficient_data`` caveat, if any (amendment A2)."""
     return next((w["text"] for w in warnings_ if w.get("code") == "insufficient_data"), None)
 

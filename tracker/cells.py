@@ -6,11 +6,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from tracker.models import Attack, CheckIn, LocationPeriod, PatientProfile, TreatmentCourse
-from weather.grid import cell_key, find_cell_id, get_or_create_cell
+from weather.grid import cell_key, get_or_create_cell
 from weather.models import GridCell
 
 #: Days before a diary's first day that pressure is also needed: the day before (the first
@@ -39,13 +39,7 @@ def cells_in_use(session: Session, grid_degrees: float) -> list[GridCell]:
 
 def patient_cell_ids(session: Session, patient_id: int, grid_degrees: float) -> list[int]:
     """Return the ids of the stored cells of a patient's location periods (no insert)."""
-    points = session.execute(
-        select(LocationPeriod.latitude, LocationPeriod.longitude)
-        .where(LocationPeriod.patient_id == patient_id)
-        .distinct()
-    ).all()
-    ids = {find_cell_id(session, lat, lon, grid_degrees) for lat, lon in points}
-    return sorted(i for i in ids if i is not None)
+    return cells_of_patients(session, [patient_id], grid_degrees)[patient_id]
 
 
 def cells_of_patients(
@@ -60,9 +54,12 @@ def cells_of_patients(
         .where(LocationPeriod.patient_id.in_(ids)).distinct()
     ).all()
     keys = {(pid, cell_key(lat, lon, grid_degrees)) for pid, lat, lon in points}
-    lats = {k[0] for _, k in keys}
-    cells = {(c.lat_e4, c.lon_e4): c.id for c in session.scalars(
-        select(GridCell).where(GridCell.lat_e4.in_(lats))) if lats} if lats else {}
+    centres = sorted({k for _, k in keys})
+    rows = session.execute(
+        select(GridCell.lat_e4, GridCell.lon_e4, GridCell.id)
+        .where(tuple_(GridCell.lat_e4, GridCell.lon_e4).in_(centres))
+    ).all() if centres else []
+    cells = {(lat, lon): cell_id for lat, lon, cell_id in rows}
     out: dict[int, list[int]] = {pid: [] for pid in ids}
     for pid, key in keys:
         if key in cells:

@@ -25,6 +25,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from correlation.cohort import first_guardrail_reason
 from correlation.progress import guardrail_progress
 from correlation.wording import fit_range, sensitivity_in_words, times_as_often
 from tracker.cells import patient_cell_ids
@@ -220,8 +221,7 @@ def patient_row(patient: User, report: dict[str, Any] | None) -> dict[str, Any]:
         "verdict_text": report["findings"][0]["text"],
         # A2: no responder value or verdict without enough data, only the reason
         "enough_data": report["findings"][0]["code"] != "insufficient_data",
-        "data_reason": next((w["text"] for w in report["warnings"]
-                             if w["code"] == "insufficient_data"), None),
+        "data_reason": first_guardrail_reason(report["warnings"]),
         "flags": _flags(report),
     }
 

@@ -130,6 +130,19 @@ def refresh_snapshot(
     stored = session.get(ReportSnapshot, patient.id)
     if _is_fresh_now(session, stored, patient, settings, now):
         return False
+    return store_snapshot(session, patient, settings, now, stored)
+
+
+def store_snapshot(
+    session: Session,
+    patient: User,
+    settings: ReportSettings,
+    now: datetime,
+    stored: ReportSnapshot | None,
+) -> bool:
+    """Compute the patient's report now and store it in ``stored`` (or a new row); the
+    caller has decided that ``stored`` is not fresh. False only when there is no course and
+    nothing was stored (a stale row of a patient without a course is removed: True)."""
     report = patient_report(session, patient, settings=settings, now=now)
     if report is None:
         if stored is None:
@@ -205,7 +218,8 @@ def current_summaries(
         if is_fresh(row, patient, settings, arrivals[patient.id], now):
             out[patient.id] = row.summary
             continue
-        refresh_snapshot(session, patient, settings, now)
-        fresh = session.get(ReportSnapshot, patient.id)
+        # is_fresh said stale: compute at once, without asking the freshness queries again
+        store_snapshot(session, patient, settings, now, session.get(ReportSnapshot, patient.id))
+        fresh = session.get(ReportSnapshot, patient.id)  # the identity map: no query
         out[patient.id] = fresh.summary if fresh is not None else None
     return out

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests.threads import run_in_threads
 from tracker.accounts.users import create_user
 from tracker.database import make_writer_session_factory
 from tracker.diary.attack_input import AttackInput
@@ -69,12 +70,7 @@ def race(writers, patient_id: int, writes: list[Callable]) -> list[object]:
                 s.rollback()
                 results[index] = exc
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(writes))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
+    run_in_threads(run, len(writes))
     return results
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from argon2 import PasswordHasher
 
+from tests.threads import run_in_threads
 from tracker.accounts import users as accounts
 from tracker.accounts.users import authenticate, create_user
 from tracker.database import make_writer_session_factory
@@ -65,11 +66,7 @@ def test_parallel_wrong_passwords_check_at_most_the_limit(engine, session_factor
         except BaseException as exc:  # noqa: BLE001 (reported below)
             errors.append(exc)
 
-    workers = [threading.Thread(target=attempt, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    run_in_threads(attempt, threads)
     assert not errors, errors
     checked = sum(1 for h in hasher.calls if h == stored)
     assert checked <= limit, f"{checked} wrong passwords were checked, the limit is {limit}"

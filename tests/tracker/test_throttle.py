@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.threads import run_in_threads
 from tracker.accounts.throttle import ThrottledError, check_attempts, count_attempt, window_start
 from tracker.database import make_writer_session_factory
 
@@ -41,7 +42,7 @@ def test_parallel_attempts_cannot_slip_past_the_limit(engine):
     errors: list[BaseException] = []
     lock = threading.Lock()
 
-    def attempt() -> None:
+    def attempt(_index: int) -> None:
         try:
             barrier.wait()
             with writers() as s:
@@ -53,11 +54,7 @@ def test_parallel_attempts_cannot_slip_past_the_limit(engine):
         except BaseException as exc:  # noqa: BLE001 (reported below)
             errors.append(exc)
 
-    workers = [threading.Thread(target=attempt) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    run_in_threads(attempt, threads)
     assert not errors, errors
     assert sorted(counts) == list(range(1, threads + 1))  # every attempt got its own count
     assert allowed.count(True) == limit

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from flask import Flask
 from sqlalchemy import func, select
 
+from tests.threads import run_in_threads
 from tests.web.conftest import bearer, login, make_world
 from tracker.models import Attack, CheckIn, LocationPeriod
 
@@ -35,12 +36,7 @@ def race(app: Flask, send: Callable, clients: list | None = None) -> list:
         except Exception as exc:  # noqa: BLE001 - an escaped error is what the test looks for
             answers[index] = exc
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
+    run_in_threads(run, len(clients))
     escaped = [a for a in answers if isinstance(a, Exception)]
     assert not escaped, escaped
     return answers

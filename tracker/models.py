@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -116,6 +117,7 @@ class Attack(Base):
         CheckConstraint("threat BETWEEN 0 AND 10", name="threat"),
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="end_after_start"),
         Index("ix_attacks_patient_started", "patient_id", "started_at"),
+        UniqueConstraint("patient_id", "client_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -131,6 +133,8 @@ class Attack(Base):
     expected_weather: Mapped[bool | None] = mapped_column(Boolean)
     notes: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(8), default="web")
+    #: the phone's own id for an attack logged offline (idempotency key: a retry finds it)
+    client_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -230,6 +234,25 @@ class UserSession(Base):
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+
+
+class ImportUpload(Base):
+    """An uploaded diary file waiting for the patient's confirmation (issue #14).
+
+    The preview is computed from ``content`` and ``options`` each time it is shown, so
+    nothing parsed lives in the cookie; the row expires and is deleted after confirmation.
+    """
+
+    __tablename__ = "import_uploads"
+    __table_args__ = (Index("ix_import_uploads_expires", "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class RateBucket(Base):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from tracker.clock import utcnow
@@ -64,8 +64,8 @@ def _offset(value: datetime) -> str:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def _localize(naive: datetime, zone: ZoneInfo, field: str) -> datetime:
-    """Attach ``zone`` to a wall time; refuse one the clocks skip or show twice."""
+def localize_wall_time(naive: datetime, zone: ZoneInfo, field: str) -> datetime:
+    """Attach ``zone`` to a wall time; refuse one the clocks skip or show twice (names field)."""
     first = naive.replace(tzinfo=zone, fold=0)
     second = first.replace(fold=1)
     if first.utcoffset() == second.utcoffset():
@@ -81,8 +81,8 @@ def _localize(naive: datetime, zone: ZoneInfo, field: str) -> datetime:
         field)
 
 
-def _parse_instant(text: str, zone: ZoneInfo, field: str) -> datetime:
-    """Read an ISO 8601 date and time; one without an offset is local to ``zone``."""
+def parse_iso_instant(text: str, zone: ZoneInfo, field: str) -> datetime:
+    """Read an ISO 8601 date and time; one without an offset is local to ``zone`` (raises)."""
     raw = text.strip()
     if len(raw) <= 10:  # every date and time is longer (the shortest: 20260301T08)
         try:
@@ -97,7 +97,7 @@ def _parse_instant(text: str, zone: ZoneInfo, field: str) -> datetime:
     except ValueError as exc:
         raise TrackerError(f"{raw!r} is not an ISO 8601 date and time", field) from exc
     check_day(value.date(), field)  # before any arithmetic that could overflow
-    return _localize(value, zone, field) if value.tzinfo is None else value
+    return localize_wall_time(value, zone, field) if value.tzinfo is None else value
 
 
 def _parse_bool(text: str, field: str, allow_empty: bool) -> bool | None:
@@ -126,8 +126,8 @@ def _parse_row(row: dict[str, str], zone: ZoneInfo) -> AttackInput:
 
     ended = cell("ended_at").strip()
     return AttackInput(
-        started_at=_parse_instant(cell("started_at"), zone, "started_at"),
-        ended_at=_parse_instant(ended, zone, "ended_at") if ended else None,
+        started_at=parse_iso_instant(cell("started_at"), zone, "started_at"),
+        ended_at=parse_iso_instant(ended, zone, "ended_at") if ended else None,
         kind=cell("kind").strip().lower() or ATTACK_RULES["kind"].default,
         intensity=_parse_int(cell("intensity"), "intensity"),
         aura=bool(_parse_bool(cell("aura"), "aura", allow_empty=True)),
@@ -139,8 +139,8 @@ def _parse_row(row: dict[str, str], zone: ZoneInfo) -> AttackInput:
     )
 
 
-def _check_header(header: list[str]) -> None:
-    """Raise CSVImportError (line 1) for missing, unknown, unnamed or repeated columns."""
+def _check_header(header: list[str]) -> LineError | None:
+    """Return the line-1 error for missing, unknown, unnamed or repeated columns, if any."""
     msg = []
     missing = [c for c in REQUIRED if c not in header]
     if missing:
@@ -154,8 +154,7 @@ def _check_header(header: list[str]) -> None:
     repeated = sorted({c for c in header if c and header.count(c) > 1}, key=header.index)
     if repeated:
         msg.append(f"column(s) given more than once: {', '.join(repeated)}")
-    if msg:
-        raise CSVImportError([LineError(1, None, "; ".join(msg))])
+    return LineError(1, None, "; ".join(msg)) if msg else None
 
 
 def _rows(reader: csv.DictReader, errors: list[LineError]) -> Iterator[tuple[int, dict]]:
@@ -172,11 +171,23 @@ def _rows(reader: csv.DictReader, errors: list[LineError]) -> Iterator[tuple[int
         yield reader.line_num, row
 
 
-def _check_file_overlaps(parsed: list[tuple[int, AttackInput]], errors: list[LineError]) -> None:
-    """Add an error for every attack in the file that overlaps another one in the file."""
+class HasInstants(Protocol):
+    """Anything with an attack's start and optional end (AttackInput, a planned attack)."""
+
+    @property
+    def started_at(self) -> datetime: ...
+
+    @property
+    def ended_at(self) -> datetime | None: ...
+
+
+def check_file_overlaps(
+    parsed: Sequence[tuple[int, HasInstants]], errors: list[LineError], field: str = "started_at"
+) -> None:
+    """Add an error (naming ``field``) for every attack that overlaps another in the file."""
     spans = [span(a.started_at, a.ended_at) for _, a in parsed]
     for i, j in overlaps_within(spans):
-        errors.append(LineError(parsed[i][0], "started_at",
+        errors.append(LineError(parsed[i][0], field,
                                 f"it overlaps the attack on line {parsed[j][0]} of the file"))
 
 
@@ -188,22 +199,22 @@ def decode_attacks_file(data: bytes) -> tuple[str, str]:
         raise CSVImportError([LineError(exc.line, None, exc.message)]) from None
 
 
-def parse_attacks_csv(
-    text: str | bytes, timezone: str, now: datetime | None = None
-) -> list[tuple[int, AttackInput]]:
-    """Parse and validate attack CSV text; return (line, attack) pairs or raise CSVImportError.
+def read_attacks_csv(
+    text: str, timezone: str, now: datetime | None = None
+) -> tuple[list[tuple[int, AttackInput]], list[LineError]]:
+    """Parse and validate attack CSV text: the good (line, attack) pairs and every error.
 
-    Bytes are decoded by :func:`decode_attacks_file`. A time without an offset is local to
-    ``timezone``. Every bad line is reported, and attacks in the file that overlap each other
-    are reported too.
+    Never raises for the file's content: a bad header is one error on line 1 (and no
+    attacks); bad lines and attacks of the file that overlap each other are listed, sorted by
+    line. A time without an offset is local to ``timezone``.
     """
-    if isinstance(text, bytes):
-        text, _ = decode_attacks_file(text)
     now = now or utcnow()
     zone = ZoneInfo(timezone)
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
-    _check_header(header)
+    bad_header = _check_header(header)
+    if bad_header is not None:
+        return [], [bad_header]
     reader.fieldnames = header
     errors: list[LineError] = []
     parsed: list[tuple[int, AttackInput]] = []
@@ -220,9 +231,24 @@ def parse_attacks_csv(
             errors.append(LineError(line, exc.field, exc.message))
             continue
         parsed.append((line, data))
-    _check_file_overlaps(parsed, errors)
+    check_file_overlaps(parsed, errors)
+    return parsed, sorted(errors, key=lambda e: e.line)
+
+
+def parse_attacks_csv(
+    text: str | bytes, timezone: str, now: datetime | None = None
+) -> list[tuple[int, AttackInput]]:
+    """Parse and validate attack CSV text; return (line, attack) pairs or raise CSVImportError.
+
+    Bytes are decoded by :func:`decode_attacks_file`. A time without an offset is local to
+    ``timezone``. Every bad line is reported, and attacks in the file that overlap each other
+    are reported too.
+    """
+    if isinstance(text, bytes):
+        text, _ = decode_attacks_file(text)
+    parsed, errors = read_attacks_csv(text, timezone, now)
     if errors:
-        raise CSVImportError(sorted(errors, key=lambda e: e.line))
+        raise CSVImportError(errors)
     return parsed
 
 
@@ -271,24 +297,36 @@ def import_attacks(
     """
     from tracker.diary.locks import lock_patient_diary
     from tracker.diary.profile import require_patient
-    from tracker.models import Attack
 
     profile = require_patient(patient)
     now = now or utcnow()
     parsed = parse_attacks_csv(text, profile.timezone, now)
     lock_patient_diary(session, patient.id)
     _check_stored_overlaps(session, patient, parsed)
-    if not parsed:
+    return insert_attacks(session, patient, [a for _, a in parsed], now)
+
+
+def insert_attacks(
+    session: Session, patient: User, attacks: Sequence[AttackInput], now: datetime
+) -> int:
+    """Bulk-insert checked attacks (source ``import``); return how many were stored.
+
+    The caller has validated them and checked overlaps under :func:`lock_patient_diary`.
+    The profile's ``diary_changed_at`` is stamped as a flush would.
+    """
+    from tracker.models import Attack
+
+    if not attacks:
         return 0
-    for first in range(0, len(parsed), INSERT_BATCH):
-        batch = parsed[first : first + INSERT_BATCH]
+    for first in range(0, len(attacks), INSERT_BATCH):
+        batch = attacks[first : first + INSERT_BATCH]
         # A Core executemany in the session's transaction (the ORM bulk path adds ~25%).
         session.execute(Attack.__table__.insert(),
-                        [_insert_rows(a, patient.id, now) for _, a in batch])
+                        [_insert_rows(a, patient.id, now) for a in batch])
     # A bulk insert bypasses the unit of work, so stamp the diary as before_flush would.
-    profile.diary_changed_at = datetime.now(UTC)
+    patient.profile.diary_changed_at = datetime.now(UTC)
     session.flush()
-    return len(parsed)
+    return len(attacks)
 
 
 def attack_rows(attacks: list[Attack]) -> list[dict[str, object]]:

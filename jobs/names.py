@@ -5,5 +5,9 @@ from __future__ import annotations
 PULL_RECENT = "pull-recent"
 BACKFILL = "backfill"
 REFRESH_REPORTS = "refresh-reports"
+#: Every minute or so: pressure for diary history that just arrived (an import, say).
+FILL_HISTORY = "fill-history"
 #: The jobs, in the order a fresh scheduler first runs them.
-JOB_NAMES = (PULL_RECENT, BACKFILL, REFRESH_REPORTS)
+JOB_NAMES = (PULL_RECENT, BACKFILL, REFRESH_REPORTS, FILL_HISTORY)
+#: The jobs that log a run each time they fire (fill-history logs one only when it fetches).
+LOGGED_EACH_TIME = (PULL_RECENT, BACKFILL, REFRESH_REPORTS)

@@ -46,12 +46,14 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, Float, String, column, inspect, select, table
 
 from jobs.context import JobContext, install
 from jobs.lock import SchedulerLock, acquire_scheduler_lock
 from jobs.tasks import (
     BACKFILL,
+    FILL_HISTORY,
     JOB_NAMES,
     PULL_RECENT,
     REFRESH_REPORTS,
@@ -69,7 +71,8 @@ LOCK_CHECK_SECONDS = 30.0
 log = logging.getLogger("migraine_weather.jobs")
 
 #: The executor of each job: the hourly pull never waits behind a long backfill.
-EXECUTORS = {PULL_RECENT: "default", BACKFILL: "backfill", REFRESH_REPORTS: "backfill"}
+EXECUTORS = {PULL_RECENT: "default", BACKFILL: "backfill", REFRESH_REPORTS: "backfill",
+             FILL_HISTORY: "backfill"}
 #: Jobs queued to run at once when the scheduler finds one of their runs interrupted.
 RERUN_WHEN_INTERRUPTED = (BACKFILL, REFRESH_REPORTS)
 
@@ -83,6 +86,7 @@ def job_triggers(settings: Settings) -> dict[str, BaseTrigger]:
         "pull-recent": CronTrigger(minute=jobs.pull_recent_minute, timezone=UTC),
         "backfill": CronTrigger(hour=jobs.backfill_hour, minute=0, timezone=UTC),
         "refresh-reports": CronTrigger(hour=jobs.refresh_reports_hour, minute=0, timezone=UTC),
+        FILL_HISTORY: IntervalTrigger(seconds=jobs.history_poll_seconds, timezone=UTC),
     }
 
 

@@ -37,8 +37,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from jobs.context import JobContext, current
+from jobs.history import fill_history
 from jobs.models import JobRun
-from jobs.names import BACKFILL, JOB_NAMES, PULL_RECENT, REFRESH_REPORTS
+from jobs.names import BACKFILL, FILL_HISTORY, JOB_NAMES, PULL_RECENT, REFRESH_REPORTS
 from jobs.owners import FOREIGN_RUN_STALE_AFTER, run_is_live, this_host
 from tracker.cells import cells_in_use, cells_needed_since
 from tracker.models import User
@@ -274,6 +275,7 @@ TASKS: dict[str, Callable[[JobContext, datetime], RunResult]] = {
     PULL_RECENT: pull_recent,
     BACKFILL: backfill,
     REFRESH_REPORTS: refresh_reports,
+    FILL_HISTORY: fill_history,
 }
 
 
@@ -384,4 +386,5 @@ SCHEDULED: dict[str, str] = {
     PULL_RECENT: "jobs.tasks:scheduled_pull_recent",
     BACKFILL: "jobs.tasks:scheduled_backfill",
     REFRESH_REPORTS: "jobs.tasks:scheduled_refresh_reports",
+    FILL_HISTORY: "jobs.history:scheduled_fill_history",
 }

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import ColumnElement, func, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from tracker.models import Attack, CheckIn, LocationPeriod, PatientProfile, TreatmentCourse
@@ -76,37 +76,50 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=year, day=28)
 
 
-def _first_diary_days(session: Session) -> dict[int, list[date]]:
+def _only(column: ColumnElement[int], patients: Collection[int] | None
+          ) -> ColumnElement[bool]:
+    """A where-clause keeping ``patients`` (everything when None)."""
+    return true() if patients is None else column.in_(list(patients))
+
+
+def _first_diary_days(session: Session, patients: Collection[int] | None = None
+                      ) -> dict[int, list[date]]:
     """Return each patient's first days of tracking, attack (UTC) and check-in, if any."""
     firsts: dict[int, list[date]] = defaultdict(list)
     rows = session.execute(
         select(PatientProfile.user_id, PatientProfile.tracking_started_on)
-        .where(PatientProfile.tracking_started_on.is_not(None))
+        .where(PatientProfile.tracking_started_on.is_not(None),
+               _only(PatientProfile.user_id, patients))
     ).all()
     rows += session.execute(
-        select(CheckIn.patient_id, func.min(CheckIn.day)).group_by(CheckIn.patient_id)
+        select(CheckIn.patient_id, func.min(CheckIn.day))
+        .where(_only(CheckIn.patient_id, patients)).group_by(CheckIn.patient_id)
     ).all()
     for patient_id, day in rows:
         firsts[patient_id].append(day)
     attacks = session.execute(
-        select(Attack.patient_id, func.min(Attack.started_at)).group_by(Attack.patient_id)
+        select(Attack.patient_id, func.min(Attack.started_at))
+        .where(_only(Attack.patient_id, patients)).group_by(Attack.patient_id)
     ).all()
     for patient_id, started in attacks:
         firsts[patient_id].append(started.date())
     return firsts
 
 
-def _horizons(session: Session, horizon_years: int) -> dict[int, date]:
+def _horizons(session: Session, horizon_years: int,
+              patients: Collection[int] | None = None) -> dict[int, date]:
     """Return, for each patient with a course, the first day the horizon allows."""
     courses = session.execute(
         select(TreatmentCourse.patient_id, func.min(TreatmentCourse.started_on))
+        .where(_only(TreatmentCourse.patient_id, patients))
         .group_by(TreatmentCourse.patient_id)
     ).all()
     return {patient_id: years_before(first, horizon_years) for patient_id, first in courses}
 
 
 def cells_needed_since(
-    session: Session, grid_degrees: float, *, horizon_years: int, today: date
+    session: Session, grid_degrees: float, *, horizon_years: int, today: date,
+    patients: Collection[int] | None = None,
 ) -> list[tuple[GridCell, date]]:
     """Return (creating if needed) every cell in use with the first day its patients need.
 
@@ -116,14 +129,16 @@ def cells_needed_since(
     so one mistyped old date cannot send every cell back a century. Their first location
     period's cell needs it from that day (the first period also covers the days before it);
     a later period's cell from ``LEAD_DAYS`` before the period starts, within the horizon.
+    With ``patients``, only their needs count (the history job's quick fill).
     """
     periods = session.execute(
         select(LocationPeriod.patient_id, LocationPeriod.starts_on,
                LocationPeriod.latitude, LocationPeriod.longitude)
+        .where(_only(LocationPeriod.patient_id, patients))
         .order_by(LocationPeriod.patient_id, LocationPeriod.starts_on)
     ).all()
-    firsts = _first_diary_days(session)
-    horizons = _horizons(session, horizon_years)
+    firsts = _first_diary_days(session, patients)
+    horizons = _horizons(session, horizon_years, patients)
     no_course_floor = years_before(today, horizon_years)
     at = _cells_at(session, ((lat, lon) for _, _, lat, lon in periods), grid_degrees)
     lead = timedelta(days=LEAD_DAYS)

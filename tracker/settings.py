@@ -2,7 +2,8 @@
 
 Each section is a dataclass owned, where the layering allows it, by the package that uses it:
 ``[weather]`` in :mod:`weather.settings`, ``[analysis]`` is :class:`correlation.MethodConfig`,
-the report pair is :class:`tracker.reports.settings.ReportSettings`. ``[web]`` and ``[jobs]``
+the report pair is :class:`tracker.reports.settings.ReportSettings`, ``[mail]`` is
+:class:`tracker.mail.MailSettings`. ``[web]`` and ``[jobs]``
 are declared here: ``tracker`` may not import ``web`` or ``jobs`` (DESIGN's table), and the
 aggregate below must know every section to refuse unknown keys. A numeric field's range lives
 in its metadata (:func:`weather.settings.ranged`), next to its default.
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from correlation.config import MethodConfig
+from tracker.mail import MailSettings
 from tracker.reports.settings import ReportSettings
 from weather.settings import RANGE, WeatherSettings, ranged
 
@@ -70,6 +72,10 @@ class JobsSettings:
     backfill_days: int = ranged(365, 1, 36_500)
     backfill_horizon_years: int = ranged(5, 1, 100)
     backfill_budget_minutes: int = ranged(30, 1, 24 * 60)
+    #: how often the scheduler looks for new diary history whose pressure is missing
+    history_poll_seconds: int = ranged(60, 5, 3600)
+    #: after a failed history fill, how long before the next try (the provider may be down)
+    history_retry_minutes: int = ranged(15, 1, 24 * 60)
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,7 @@ class Settings:
     weather: WeatherSettings = field(default_factory=WeatherSettings)
     jobs: JobsSettings = field(default_factory=JobsSettings)
     analysis: MethodConfig = field(default_factory=MethodConfig)
+    mail: MailSettings = field(default_factory=MailSettings)
     source: str | None = None
 
     @property
@@ -144,14 +151,20 @@ def _build(cls: type, data: Mapping[str, Any], prefix: str) -> Any:
                 kind = next(a for a in typing.get_args(kind) if a is not type(None))
             values[name] = _check_value(key, data[name], kind,
                                         fields_by_name[name].metadata.get(RANGE))
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ConfigError:
+        raise
+    except ValueError as exc:  # a section's own check across its keys (e.g. [mail])
+        raise ConfigError(f"{prefix}.{exc}" if prefix else str(exc)) from exc
 
 
 def load_settings(
     path: str | os.PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Read settings from ``path`` (or $MIGRAINE_WEATHER_CONFIG), then DATABASE_URL/SECRET_KEY."""
+    """Read settings from ``path`` (or $MIGRAINE_WEATHER_CONFIG), then the environment's
+    DATABASE_URL, SECRET_KEY and MAIL_PASSWORD."""
     environ = os.environ if environ is None else environ
     chosen = path if path is not None else environ.get(CONFIG_ENV) or None
     data: dict[str, Any] = {}
@@ -166,10 +179,13 @@ def load_settings(
     settings = _build(Settings, data, "")
     db = settings.database
     web = settings.web
+    mail = settings.mail
     if environ.get("DATABASE_URL"):
         db = dataclasses.replace(db, url=environ["DATABASE_URL"])
     if environ.get("SECRET_KEY"):
         web = dataclasses.replace(web, secret_key=environ["SECRET_KEY"])
+    if environ.get("MAIL_PASSWORD"):
+        mail = dataclasses.replace(mail, password=environ["MAIL_PASSWORD"])
     return dataclasses.replace(
-        settings, database=db, web=web, source=str(chosen) if chosen else None
+        settings, database=db, web=web, mail=mail, source=str(chosen) if chosen else None
     )

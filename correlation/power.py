@@ -17,26 +17,38 @@ runs of ``simulate_patient`` and ``analyze``.
 What is reported. Cohort power: the share of simulated cohorts whose pooled sensitivity ratio
 (A6, profile-likelihood interval) has its upper bound below 1. One patient: the share whose
 exact interval (A5) has its upper bound below 1, the verdict ``weather_link_weakened``. Both
-with the Monte-Carlo standard error sqrt(p (1 - p) / N). Pure numpy/scipy, no I/O.
+with the Monte-Carlo standard error sqrt(p (1 - p) / N). All cohorts of a table are decided
+together (:mod:`correlation.power_fit`), each cell from its own seeded generator. Pure
+numpy/scipy, no I/O.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import stats as _st
 
-from .cohort_model import G_LIMIT, ConditionalLikelihood
 from .conditional import _logsumexp, log_pmf, support_table
+from .power_fit import pooled_flags
 
 #: Rows per chunk when the exact per-patient rule is evaluated (bounds memory).
 _CHUNK = 20000
 #: Log-normal SD of attack durations in the simulator (correlation.simulate).
 _DURATION_SIGMA = 0.6
 _DURATION_CLIP = (4.0, 72.0)
+#: Patients simulated by this process (read by simulated_patients; the page's cache test).
+_SIMULATED = [0]
+_SIMULATED_LOCK = threading.Lock()
+
+
+def simulated_patients() -> int:
+    """How many patients :func:`simulate_counts` has drawn in this process so far."""
+    with _SIMULATED_LOCK:
+        return _SIMULATED[0]
 
 
 @dataclass(frozen=True)
@@ -186,6 +198,8 @@ def simulate_counts(scenario: Scenario, ratio: float, followup_weeks: int,
     expected values of :func:`at_risk_days`, onsets binomial on them (see the module text).
     """
     sc = scenario
+    with _SIMULATED_LOCK:
+        _SIMULATED[0] += math.prod(shape)
     g = math.log(ratio) + sc.tau * rng.standard_normal(shape)
     te0, tu0 = at_risk_days(7 * sc.baseline_weeks, sc.base_rate, sc.sensitivity,
                             sc.window_share, sc.mean_duration_hours, sc.window_persistence)
@@ -235,25 +249,10 @@ def pooled_upper_below_one(counts: np.ndarray, confidence: float = 0.95) -> bool
 
     The same fit as :func:`correlation.cohort_model.fit_cohort_model`, without searching for
     the bounds: the upper bound is below 1 exactly when the estimate is below 1 and the
-    profile log-likelihood at SR = 1 lies more than chi2(1)/2 below the maximum.
+    profile log-likelihood at SR = 1 lies more than chi2(1)/2 below the maximum (decided by
+    :func:`correlation.power_fit.pooled_flags`, which decides many cohorts at once).
     """
-    x = np.asarray(counts, dtype=np.float64).reshape(-1, 8)
-    a0, b0, te0, tu0, a1, b1, te1, tu1 = x.T
-    n0, n1, m = a0 + b0, a1 + b1, a0 + a1
-    sel = ((np.minimum(n1, m) - np.maximum(0.0, m - n0)) >= 1) & (
-        np.minimum.reduce([te0, tu0, te1, tu1]) > 0)
-    if not sel.any():
-        return False
-    log_c = np.log(te1[sel] / tu1[sel]) - np.log(te0[sel] / tu0[sel])
-    lik = ConditionalLikelihood(a1[sel], n0[sel], n1[sel], m[sel], log_c)
-    crit = float(_st.chi2.ppf(confidence, 1)) / 2.0
-    if np.all(lik.k == lik.size - 1):
-        return False
-    if np.all(lik.k == 0):
-        best = lik.profile(-G_LIMIT)[0]
-        return bool(lik.profile(0.0)[0] < best - crit)
-    g, tau, best = lik.maximise()
-    return bool(g < 0 and lik.profile(0.0, tau)[0] < best - crit)
+    return bool(pooled_flags([np.asarray(counts, dtype=np.float64)], confidence)[0])
 
 
 # --------------------------------------------------------------------------- power
@@ -274,11 +273,7 @@ def _result(ratio: float, patients: int, weeks: int, flags: np.ndarray) -> Power
 def cohort_power(scenario: Scenario, ratio: float, patients: int, weeks: int,
                  simulations: int = 200, seed: int = 0) -> PowerResult:
     """Share of simulated cohorts whose pooled sensitivity ratio's interval is below 1 (A6)."""
-    _check_cell(ratio, patients, weeks, simulations)
-    rng = _cell_rng(seed, ratio, patients, weeks)
-    counts = simulate_counts(scenario, ratio, weeks, (simulations, patients), rng)
-    flags = np.array([pooled_upper_below_one(c, scenario.confidence) for c in counts])
-    return _result(ratio, patients, weeks, flags)
+    return power_table(scenario, [ratio], [patients], [weeks], simulations, seed)[0]
 
 
 def single_patient_power(scenario: Scenario, ratio: float, weeks: int,
@@ -294,9 +289,20 @@ def single_patient_power(scenario: Scenario, ratio: float, weeks: int,
 def power_table(scenario: Scenario, ratios: Sequence[float], patients: Sequence[int],
                 weeks: Sequence[int], simulations: int = 200, seed: int = 0
                 ) -> list[PowerResult]:
-    """Cohort power for every (ratio, patients, weeks) cell, in that order."""
-    return [cohort_power(scenario, r, k, w, simulations, seed)
-            for r in ratios for k in patients for w in weeks]
+    """Cohort power for every (ratio, patients, weeks) cell, in that order.
+
+    Each cell draws its cohorts from its own generator (:func:`_cell_rng`), so a cell's figure
+    does not depend on the other cells asked; all cohorts are then decided together.
+    """
+    cells = [(r, k, w) for r in ratios for k in patients for w in weeks]
+    for r, k, w in cells:
+        _check_cell(r, k, w, simulations)
+    cohorts: list[np.ndarray] = []
+    for r, k, w in cells:
+        counts = simulate_counts(scenario, r, w, (simulations, k), _cell_rng(seed, r, k, w))
+        cohorts.extend(counts)
+    flags = pooled_flags(cohorts, scenario.confidence).reshape(len(cells), simulations)
+    return [_result(r, k, w, f) for (r, k, w), f in zip(cells, flags, strict=True)]
 
 
 def weeks_needed(scenario: Scenario, ratio: float, *, current_weeks: int = 12,

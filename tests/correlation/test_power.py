@@ -20,11 +20,13 @@ from correlation.power import (
     exact_upper_below_one,
     mean_attack_hours,
     pooled_upper_below_one,
+    power_table,
     scenario_from_counts,
     simulate_counts,
     single_patient_power,
     weeks_needed,
 )
+from correlation.power_fit import pooled_flags
 from correlation.simulate import simulate_patient
 
 
@@ -45,6 +47,41 @@ def test_pooled_rule_matches_the_cohort_model():
     for cohort in simulate_counts(Scenario(tau=0.3), 0.6, 12, (12, 12), rng):
         fit = fit_cohort_model(cohort)
         assert pooled_upper_below_one(cohort) == (fit.ci_high is not None and fit.ci_high < 1)
+
+
+def _varied_cohorts(n: int, seed: int) -> list[np.ndarray]:
+    """Cohorts of 1-30 patients over rare to frequent attacks, with and without spread."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        sc = Scenario(base_rate=float(rng.choice([0.03, 0.12, 0.3])),
+                      sensitivity=float(rng.choice([1.0, 3.0, 6.0])),
+                      window_share=float(rng.choice([0.1, 0.33, 0.6])),
+                      tau=float(rng.choice([0.0, 0.3, 1.0])),
+                      baseline_weeks=int(rng.choice([4, 12])))
+        size, weeks = int(rng.choice([1, 2, 3, 8, 30])), int(rng.choice([4, 12, 52]))
+        out.append(simulate_counts(sc, float(rng.choice([0.3, 0.6, 1.0, 1.5])), weeks,
+                                   (size,), rng))
+    return out
+
+
+def test_batched_decisions_equal_the_cohort_model_fit_one_by_one():
+    """All cohorts decided together (power_fit) give each cohort its own fit's answer,
+    including one-patient cohorts (tau fixed) and cohorts at the edge of their supports."""
+    cohorts = _varied_cohorts(160, seed=21)
+    batched = pooled_flags(cohorts)
+    single = np.array([(f.ci_high is not None and f.ci_high < 1)
+                       for f in map(fit_cohort_model, cohorts)])
+    assert 10 < batched.sum() < len(cohorts) - 10  # both answers occur
+    assert np.array_equal(batched, single)
+
+
+def test_a_cell_does_not_depend_on_the_other_cells_asked():
+    sc = Scenario(tau=0.3)
+    table = power_table(sc, [0.5, 0.75], [5, 10], [12, 24], simulations=6, seed=9)
+    for cell in table:
+        alone = cohort_power(sc, cell.ratio, cell.patients, cell.weeks, simulations=6, seed=9)
+        assert alone == cell
 
 
 def test_mean_attack_hours_matches_sampling():

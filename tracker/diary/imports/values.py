@@ -31,22 +31,22 @@ def parse_duration(text: str, field: str) -> timedelta:
     """
     raw = text.strip()
     if _MINUTES.fullmatch(raw):
-        value = timedelta(minutes=int(raw))
+        minutes = int(raw)
     elif match := _HM.fullmatch(raw):
-        value = timedelta(hours=int(match[1]), minutes=int(match[2]))
+        minutes = int(match[1]) * 60 + int(match[2])
     elif raw and (match := _DHM.fullmatch(raw)) and any(match.groups()):
-        days, hours, minutes = (int(g) if g else None for g in match.groups())
-        if minutes is not None and minutes >= 60 and (hours is not None or days is not None):
+        days, hours, mins = (int(g) if g else None for g in match.groups())
+        if mins is not None and mins >= 60 and (hours is not None or days is not None):
             raise ValidationError(f"{raw!r}: minutes must be below 60", field)
         if hours is not None and hours >= 24 and days is not None:
             raise ValidationError(f"{raw!r}: hours must be below 24", field)
-        value = timedelta(days=days or 0, hours=hours or 0, minutes=minutes or 0)
+        minutes = ((days or 0) * 24 + (hours or 0)) * 60 + (mins or 0)
     else:
         raise ValidationError(
             f"{raw!r} is not a duration like 01h 30m, 1d 02h 15m, 1:30 or 90 (minutes)", field)
-    if value > MAX_DURATION:
+    if minutes > MAX_DURATION.total_seconds() // 60:  # before timedelta, which could overflow
         raise ValidationError(f"{raw!r} is longer than {MAX_DURATION.days} days", field)
-    return value
+    return timedelta(minutes=minutes)
 
 
 #: Words that make a type a headache of ours rather than a migraine (when "migraine" is absent).

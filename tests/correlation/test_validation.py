@@ -70,3 +70,22 @@ def test_pooled_coverage_and_false_flags_within_monte_carlo_limits():
     assert res[:, 0].mean() >= 0.95 - 3 * se
     assert res[:, 1].mean() + res[:, 2].mean() <= 0.05 + 3 * se
     assert pool["verdict"].mean() <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / 300)
+
+
+def test_ideal_power_matches_the_normal_formula_and_grows_with_the_cohort():
+    """Identical patients: power = Phi(|g| sqrt(k / (v + tau^2)) - z) + the other tail."""
+    hazard = np.tile([6.0, 12.0, 6.0, 12.0], (40, 1))
+    days = np.tile([0, 0, 20.0, 80.0, 0, 0, 20.0, 80.0], (40, 1))
+    pool = {"hazard": hazard, "counts": days}
+    v = 2 * ((1 - 6 / 20) / 6 + (1 - 12 / 80) / 12)
+    z = 1.959963984540054
+    for k, tau in ((10, 0.0), (20, 0.5)):
+        members = np.arange(40).reshape(-1, k)[:2]
+        se = math.sqrt((v + tau * tau) / k)
+        g = math.log(0.5)
+        want = (vm.st.norm.cdf(abs(g) / se - z) + vm.st.norm.cdf(-abs(g) / se - z))
+        assert vm.ideal_power(pool, members, tau, g) == pytest.approx(want, rel=1e-12)
+    small = vm.ideal_power(pool, np.arange(40).reshape(-1, 5), 0.5, math.log(0.5))
+    large = vm.ideal_power(pool, np.arange(40).reshape(-1, 20), 0.5, math.log(0.5))
+    assert small < large
+    assert math.isnan(vm.ideal_power(pool, np.arange(40).reshape(-1, 5), 0.0, 0.0))

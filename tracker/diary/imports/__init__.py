@@ -13,12 +13,17 @@ Two steps, so a person can see what will happen before anything is stored:
    again, and stores every new attack (and the places the person confirmed), or raises and
    stores nothing.
 
-The formats are documented in docs/data-formats.md.
+For the mapping step of another app's file: :func:`read_columns` (header and first rows),
+:func:`suggest_mapping`, :data:`DATE_FORMATS`, :func:`guess_date_formats` and
+:class:`ColumnMapping` (passed in :class:`ImportOptions`). The formats are documented in
+docs/data-formats.md.
 """
 
 from tracker.diary.attacks_csv import CSVImportError, LineError
 from tracker.diary.imports.apply import LOCATION_LABEL, ImportResult, apply_plan
+from tracker.diary.imports.date_formats import DATE_FORMATS, guess_date_formats
 from tracker.diary.imports.detect import UnknownFormatError, detect_format
+from tracker.diary.imports.mapped import ColumnMapping, read_columns, suggest_mapping
 from tracker.diary.imports.parse import (
     FORMAT_CHOICES,
     ImportOptions,
@@ -36,6 +41,7 @@ from tracker.diary.imports.plan import (
 from tracker.diary.imports.stored import check_against_stored, plan_import
 
 __all__ = [
+    "DATE_FORMATS", "ColumnMapping", "guess_date_formats", "read_columns", "suggest_mapping",
     "FORMATS", "FORMAT_CHOICES", "FORMAT_LABELS", "LOCATION_LABEL", "CSVImportError",
     "ImportOptions", "ImportPlan", "ImportResult", "LineError", "PlannedAttack", "Problem",
     "ProposedLocation", "UnknownFormatError", "apply_plan", "check_against_stored",

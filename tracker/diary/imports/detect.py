@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from itertools import islice
 
 from tracker.diary.attacks_csv import COLUMNS, CSVImportError, LineError
@@ -34,16 +35,26 @@ class UnknownFormatError(CSVImportError):
         super().__init__([LineError(1, None, message)])
 
 
+def csv_records(text: str, problems: list[LineError]) -> Iterator[tuple[int, list[str]]]:
+    """Yield (last physical line, cells) of each record; a CSV syntax error ends the file."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(LineError(reader.line_num, None, f"not readable as CSV ({exc})"))
+            return
+        yield reader.line_num, row
+
+
 def first_record(text: str) -> list[str]:
     """Return the first non-blank CSV record, its cells stripped ([] for an empty file)."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    try:
-        for row in islice(reader, 50):
-            cells = [c.strip() for c in row]
-            if any(cells):
-                return cells
-    except csv.Error:
-        pass
+    for _, row in islice(csv_records(text, []), 50):
+        cells = [c.strip() for c in row]
+        if any(cells):
+            return cells
     return []
 
 

@@ -8,10 +8,8 @@ line of the file, the first table included.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
@@ -19,7 +17,11 @@ from zoneinfo import ZoneInfo
 from tracker.clock import utcnow
 from tracker.diary.attack_input import AttackInput, validate_attack
 from tracker.diary.attacks_csv import check_file_overlaps, localize_wall_time
-from tracker.diary.imports.detect import is_mb_attack_header, is_mb_ongoing_header
+from tracker.diary.imports.detect import (
+    csv_records,
+    is_mb_attack_header,
+    is_mb_ongoing_header,
+)
 from tracker.diary.imports.locations import (
     Sighting,
     decode_geohash,
@@ -95,20 +97,6 @@ def read_local_time(text: str, field: str, fallback_clock: str = "") -> datetime
         raise ValidationError(f"{raw!r} is not a date and time ({exc})", field) from None
     check_day(value.date(), field)
     return value
-
-
-def _records(text: str, problems: list[LineError]) -> Iterator[tuple[int, list[str]]]:
-    """Yield (last physical line, cells) of each record; a CSV syntax error ends the file."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            problems.append(LineError(reader.line_num, None, f"not readable as CSV ({exc})"))
-            return
-        yield reader.line_num, row
 
 
 def _medication(cells: dict[str, str]) -> tuple[str, bool | None, str]:
@@ -239,7 +227,7 @@ def parse_migraine_buddy(
     reader = _Reader(ZoneInfo(timezone), now or utcnow(), grid_degrees, plan)
     section: str | None = None
     header: list[str] = []
-    for line, row in _records(text, plan.problems):
+    for line, row in csv_records(text, plan.problems):
         cells = [c.strip() for c in row]
         if not any(cells):
             continue

@@ -133,6 +133,8 @@ class ImportPlan:
     conflicts: list[Problem] = field(default_factory=list)
     locations: list[ProposedLocation] = field(default_factory=list)
     checked_against_stored: bool = False
+    #: The date format a mapped file was read with (a key of DATE_FORMATS), else None.
+    date_format: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -173,6 +175,7 @@ class ImportPlan:
         return {
             "format": self.format, "format_label": FORMAT_LABELS[self.format],
             "encoding": self.encoding, "timezone": self.timezone,
+            "date_format": self.date_format,
             "attacks": len(self.attacks), "new": len(self.new_attacks),
             "duplicates": len(self.duplicates),
             "checked_against_stored": self.checked_against_stored,

@@ -111,13 +111,17 @@ def render_text(data: dict[str, Any]) -> str:
               default=0.8, show_default=True, help="One patient: the power to reach.")
 @click.option("--max-weeks", type=click.IntRange(min=1), default=156, show_default=True,
               help="One patient: the longest follow-up considered.")
+@click.option("--single-simulations", type=click.IntRange(min=1), default=4000,
+              show_default=True,
+              help="One patient: simulated patients per follow-up length (the web page: 1000).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("--output", "-o", default=None, help="File to write (default: standard output).")
 @pass_state
 def power(state: State, base_rate, sensitivity, window_share, tau, baseline_weeks, clinician,
-          patients, weeks, ratios, simulations, target, max_weeks, seed, fmt, output) -> None:
+          patients, weeks, ratios, simulations, target, max_weeks, single_simulations, seed,
+          fmt, output) -> None:
     """Power to detect a weakened weather link, for a cohort and for one patient."""
     from tracker.reports.power import power_answer
 
@@ -126,7 +130,7 @@ def power(state: State, base_rate, sensitivity, window_share, tau, baseline_week
                                    {"tau": tau, "baseline_weeks": baseline_weeks})
     data = power_answer(scenario, ratios=ratios, patients=patients, weeks=weeks,
                         simulations=simulations, seed=seed, target=target, max_weeks=max_weeks,
-                        clinic_patients=n_clinic)
+                        single_simulations=single_simulations, clinic_patients=n_clinic)
     text = (json.dumps(data, indent=2, allow_nan=False) + "\n" if fmt == "json"
             else render_text(data))
     write_output(text, output)

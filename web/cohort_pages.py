@@ -20,7 +20,7 @@ from correlation.subgroup import (
 )
 from tracker.models import User
 from tracker.reports.cohort import clinician_cohort
-from tracker.reports.power import clinic_baseline_rows, power_answer, scenario_for
+from tracker.reports.power import cached_power_answer, clinic_baseline_rows, scenario_for
 from tracker.reports.settings import ReportSettings
 from web import charts
 from web.forms import PowerForm
@@ -31,6 +31,10 @@ POWER_WEEKS = (12, 24, 52)
 POWER_RATIOS = (0.5, 0.75)
 #: Simulated patients per follow-up length for the one-patient answer (vectorised, fast).
 SINGLE_SIMULATIONS = 1000
+#: Seconds a request waits for an answer not yet computed; after that the page says it is
+#: being computed and refreshes itself every POWER_REFRESH_SECONDS (the work goes on).
+POWER_WAIT_SECONDS = 2.5
+POWER_REFRESH_SECONDS = 3
 
 
 class BadQuery(ValueError):
@@ -106,11 +110,15 @@ def power_context(session: Any, clinician: User, settings: ReportSettings,
     except ValueError as exc:
         form.source.errors = [*form.source.errors, str(exc)]
         return out
-    out["result"] = power_answer(
-        scenario, ratios=POWER_RATIOS, patients=POWER_PATIENTS, weeks=POWER_WEEKS,
-        simulations=form.simulations.data, single_simulations=SINGLE_SIMULATIONS,
+    out["result"] = cached_power_answer(
+        scenario, wait=POWER_WAIT_SECONDS, ratios=POWER_RATIOS, patients=POWER_PATIENTS,
+        weeks=POWER_WEEKS, simulations=form.simulations.data,
+        single_simulations=SINGLE_SIMULATIONS,
         clinic_patients=len(rows) if use_clinic else None)
-    out["table"] = power_rows(out["result"])
+    if out["result"] is None:
+        out["refresh_seconds"] = POWER_REFRESH_SECONDS
+    else:
+        out["table"] = power_rows(out["result"])
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -141,3 +142,105 @@ def test_bad_config_stops_with_the_key(tmp_path):
     result = ClickRunner().invoke(main, ["--config", str(cfg), "db", "current"])
     assert result.exit_code != 0
     assert "database.url" in result.output
+
+
+# --- other formats (issue #14): --format auto on each fixture, mapping, duplicates ---------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
+
+
+def test_the_cli_offers_the_declared_formats():
+    from cli.diary_io import FORMAT_NAMES
+    from tracker.diary.imports import FORMAT_CHOICES
+
+    assert FORMAT_NAMES == FORMAT_CHOICES
+
+
+@pytest.mark.parametrize(
+    ("name", "count", "fmt", "span"),
+    [("ours.csv", 4, "ours", "2024-01-10 to 2024-03-31"),
+     ("migraine_buddy.csv", 9, "migraine-buddy", "2024-01-15 to 2024-11-02")],
+)
+def test_format_auto_imports_each_fixture_once(runner, session_factory, name, count, fmt, span):
+    email = _create_patient(runner)
+    src = str(FIXTURES / name)
+    result = runner.invoke("import", "attacks", src, "--patient", email)
+    assert result.exit_code == 0, result.output
+    assert (f"imported {count} attack(s) for p@example.org (read as UTF-8); format {fmt}, "
+            f"timezone Europe/Berlin, {span}, 0 already stored (skipped)") in result.output
+    again = runner.invoke("import", "attacks", src, "--patient", email, "--format", "auto")
+    assert again.exit_code == 0, again.output
+    assert "imported 0 attack(s) for p@example.org" in again.output
+    assert f"{count} already stored (skipped)" in again.output
+    assert _count(session_factory) == count
+
+
+def test_migraine_buddy_places_are_listed_and_added_on_request(runner, session_factory):
+    from tracker.models import LocationPeriod
+
+    email = _create_patient(runner)
+    src = str(FIXTURES / "migraine_buddy.csv")
+    dry = runner.invoke("import", "attacks", src, "--patient", email, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "would import 9 attack(s)" in dry.output
+    assert "proposed location period(s) (add them with --add-locations):" in dry.output
+    assert "from 2024-06-20: 40.7500, -74.0500 (Europe/Berlin; line 10, 1 attack(s))" in (
+        dry.output)
+    assert _count(session_factory) == 0
+    result = runner.invoke("import", "attacks", src, "--patient", email, "--add-locations")
+    assert result.exit_code == 0, result.output
+    assert "added location period(s):" in result.output
+    with session_factory() as s:
+        labels = s.scalars(select(LocationPeriod.label).order_by(LocationPeriod.starts_on))
+        # Berlin from 15 Jan is left out: the home period (Berlin) covers the days before it.
+        assert list(labels) == ["from import"] * 3 + ["home"]
+
+
+def test_format_mapped_with_column_options(runner, session_factory):
+    email = _create_patient(runner)
+    src = str(FIXTURES / "other_app.csv")
+    refused = runner.invoke("import", "attacks", src, "--patient", email)
+    assert refused.exit_code != 0
+    assert "line 1: the columns (Start, End, Pain level, Type, Medicine, Triggers, Comment) " \
+           "match no format we know" in refused.output
+    assert 'the mapping (format "mapped"' in refused.output
+    args = ["import", "attacks", src, "--patient", email, "--start-column", "Start",
+            "--end-column", "End", "--intensity-column", "Pain level", "--kind-column", "Type",
+            "--medication-column", "Medicine", "--notes-column", "Comment"]
+    ambiguous = runner.invoke(*args)
+    assert ambiguous.exit_code == 0, ambiguous.output  # 20/04 settles day/month
+    assert "imported 5 attack(s)" in ambiguous.output and "format mapped" in ambiguous.output
+    again = runner.invoke(*args, "--format", "mapped", "--date-format", "%d/%m/%Y %H:%M",
+                          "--timezone", "Europe/Berlin")
+    assert "imported 0 attack(s)" in again.output and "5 already stored" in again.output
+    assert _count(session_factory) == 5
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--format", "mapped"], "--format mapped needs --start-column"),
+        (["--format", "ours", "--start-column", "Start"], "apply to --format mapped"),
+        (["--start-column", "Start", "--date-format", "%Y"], "'%Y' is not one of: iso"),
+        (["--format", "xls"], "'xls' is not one of"),
+        (["--timezone", "CET-1"], "unknown timezone"),
+    ],
+)
+def test_bad_import_options(runner, tmp_path, extra, message):
+    email = _create_patient(runner)
+    src = tmp_path / "a.csv"
+    src.write_text(GOOD)
+    result = runner.invoke("import", "attacks", str(src), "--patient", email, *extra)
+    assert result.exit_code != 0 and message in result.output
+
+
+def test_a_bad_migraine_buddy_line_stops_the_cli_import(runner, tmp_path, session_factory):
+    email = _create_patient(runner)
+    text = (FIXTURES / "migraine_buddy.csv").read_text().replace("05h 30m", "5 hours")
+    src = tmp_path / "mb.csv"
+    src.write_text(text)
+    result = runner.invoke("import", "attacks", str(src), "--patient", email)
+    assert result.exit_code != 0
+    assert "line 5: Lasted: '5 hours' is not a duration" in result.output
+    assert "nothing was imported" in result.output
+    assert _count(session_factory) == 0

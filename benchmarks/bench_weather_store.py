@@ -1,10 +1,12 @@
 """Benchmark of weather storage: ten years of hourly pressure for one cell.
 
-Prints the median of 3 runs of: the first insert (87,672 rows), an idempotent re-upsert of
-the same rows, and ``load_series`` over two years (17,544 hours), on SQLite (a temporary
-file) and on PostgreSQL when reachable (TEST_DATABASE_URL or the local default), in a
-temporary schema that is dropped afterwards. Also prints the ORM query that ``load_series``
-avoids, as a ratio.
+Prints the median of 3 runs of: the first insert (87,672 rows; goal under 1 s on both
+databases, issue #17), an idempotent re-upsert of the same rows, and ``load_series`` over two
+years (17,544 hours; 1% of them missing, so the loader reads (hour, value) pairs; an unbroken
+run, the usual case, is timed by bench_web.py), on SQLite (a temporary file) and on
+PostgreSQL when reachable (TEST_DATABASE_URL or the local default), in a temporary schema
+that is dropped afterwards. Also prints the ORM query that ``load_series``
+avoids, as a ratio. Wall-clock times: on a busy machine they vary from run to run.
 
     .venv/bin/python benchmarks/bench_weather_store.py
 """
@@ -120,10 +122,11 @@ def bench(url: str) -> dict[str, float]:
 def _report(name: str, medians: dict[str, float], rows: int) -> None:
     print(f"{name}:")
     print(
-        f"  first insert      {medians['insert']:7.3f} s  ({rows / medians['insert']:,.0f} rows/s)"
+        f"  first insert      {medians['insert']:7.3f} s  ({rows / medians['insert']:,.0f} rows/s;"
+        f" goal 1 s: {1 / medians['insert']:.2f}x)"
     )
     print(f"  idempotent upsert {medians['reupsert']:7.3f} s")
-    print(f"  load_series 2 y   {medians['load_series'] * 1000:7.1f} ms")
+    print(f"  load_series 2 y   {medians['load_series'] * 1000:7.1f} ms  (1% of hours missing)")
     ratio = medians["orm_load"] / medians["load_series"]
     print(f"  ORM load 2 y      {medians['orm_load'] * 1000:7.1f} ms  ({ratio:.1f}x load_series)")
 

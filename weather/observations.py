@@ -1,4 +1,6 @@
-"""Stored hourly pressure per grid cell: upsert with source precedence, loading, gaps.
+"""Stored hourly pressure per grid cell: upsert with source precedence, rows, gaps.
+
+Loading a series into numpy lives in :mod:`weather.loading` (``load_series`` is re-exported).
 
 Every function takes the caller's ``Session`` and flushes; none commits (the job or the
 request owns the transaction). Instants are aware datetimes in UTC, or int64 unix seconds
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import chain
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -21,9 +23,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
-    cast,
     column,
-    extract,
     func,
     literal,
     or_,
@@ -40,19 +40,14 @@ from weather.hours import (
     seconds_to_datetimes,
     to_unix_hours,
 )
+from weather.loading import SERIES_VARIABLES, driver_cursor, epoch_seconds, load_series
 from weather.models import SOURCE_RANK, PressureObservation
 from weather.sqltypes import UTCDateTime
 
 #: Rows per INSERT ... ON CONFLICT execution (one executemany on SQLite, one statement on PG).
 UPSERT_CHUNK_ROWS = 5_000
-#: Variable names accepted by :func:`load_series` -> column (both in hPa).
-SERIES_VARIABLES: dict[str, str] = {
-    "surface_pressure": "surface_pressure_hpa",
-    "surface_pressure_hpa": "surface_pressure_hpa",
-    "pressure_msl": "msl_hpa",
-    "msl": "msl_hpa",
-    "msl_hpa": "msl_hpa",
-}
+
+__all__ = ["SERIES_VARIABLES", "load_series"]  # re-exported from weather.loading
 
 _TABLE = PressureObservation.__table__
 
@@ -95,18 +90,51 @@ def _on_conflict(stmt):
     )
 
 
+def _driver_execute(session: Session, compiled, params, *, many: bool = False) -> int:
+    """Run a compiled Core statement on the session's DBAPI cursor (its transaction); return
+    the driver's row count. SQLAlchemy's per-row parameter handling would double the time of
+    storing ten years, so the rows are prepared here in the driver's own types."""
+    with driver_cursor(session, compiled.string) as cursor:
+        if many:  # positional (qmark) rows
+            cursor.executemany(compiled.string, params)
+        else:  # psycopg: binary parameters (a list of floats as float8[] without text)
+            cursor.execute(compiled.string, {**compiled.params, **params}, binary=True)
+        return int(cursor.rowcount)
+
+
+def _sqlite_instants(session: Session, hours: np.ndarray) -> list[str]:
+    """Unix hours as SQLite stores an instant ('YYYY-MM-DD HH:MM:SS.ffffff', UTC)."""
+    text = np.datetime_as_string(hours.astype("datetime64[s]"), unit="us").tolist()
+    out = [t.replace("T", " ") for t in text]
+    stored = _stored_instant(session)
+    if out and stored(seconds_to_datetimes(hours[:1])[0]) != out[0]:  # the column's format
+        out = [stored(at) for at in seconds_to_datetimes(hours)]
+    return out
+
+
+def _stored_instant(session: Session):
+    """The function turning an aware datetime into what the dialect stores (SQLite: text)."""
+    dialect = session.get_bind().dialect
+    return _TABLE.c.observed_at.type.dialect_impl(dialect).bind_processor(dialect)
+
+
 def _upsert_sqlite(session: Session, constants: dict[str, Any], hours, surface, msl) -> int:
     """Upsert one chunk on SQLite: a prepared statement run per row (executemany)."""
-    stmt = _on_conflict(sqlite.insert(_TABLE).values(**constants))
-    rows = [
-        {"observed_at": at, "surface_pressure_hpa": sp, "msl_hpa": ms}
-        for at, sp, ms in zip(
-            seconds_to_datetimes(hours), _nullable(surface), _nullable(msl), strict=True
-        )
-    ]
+    names = [c.name for c in _TABLE.c]
+    stmt = _on_conflict(sqlite.insert(_TABLE).values(
+        {name: bindparam(name, type_=String() if name.endswith("_at") else None)
+         for name in names}))
+    columns = {
+        "observed_at": _sqlite_instants(session, hours),
+        "surface_pressure_hpa": _nullable(surface),
+        "msl_hpa": _nullable(msl),
+        **{k: repeat(v) for k, v in constants.items()},
+        "fetched_at": repeat(_stored_instant(session)(constants["fetched_at"])),
+    }
+    compiled = stmt.compile(dialect=session.get_bind().dialect)
+    rows = zip(*(columns[n] for n in compiled.positiontup or names), strict=False)
     # sqlite3 sums the changed rows over executemany; skipped conflicts count 0.
-    result = session.execute(stmt, rows, execution_options={"preserve_rowcount": True})
-    return int(result.rowcount)
+    return _driver_execute(session, compiled, rows, many=True)
 
 
 def _upsert_postgresql(session: Session, constants: dict[str, Any], hours, surface, msl) -> int:
@@ -141,8 +169,7 @@ def _upsert_postgresql(session: Session, constants: dict[str, Any], hours, surfa
     stmt = _on_conflict(postgresql.insert(_TABLE).from_select(names, rows))
     params = {"hours": hours.tolist(), "surface": _nullable(surface), "msl": _nullable(msl)}
     # One statement: its row count is the rows inserted plus the rows updated.
-    result = session.execute(stmt, params, execution_options={"preserve_rowcount": True})
-    return int(result.rowcount)
+    return _driver_execute(session, stmt.compile(dialect=session.get_bind().dialect), params)
 
 
 _UPSERT_BY_DIALECT = {"sqlite": _upsert_sqlite, "postgresql": _upsert_postgresql}
@@ -207,53 +234,6 @@ def upsert_observations(
 
 
 # -- loading ---------------------------------------------------------------------------------
-
-
-def _epoch_seconds(session: Session):
-    """Return a SQL expression giving ``observed_at`` as integer unix seconds."""
-    column = _TABLE.c.observed_at
-    if session.get_bind().dialect.name == "sqlite":
-        # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC; strftime('%s') reads it as UTC.
-        return cast(func.strftime("%s", column), Integer)
-    return cast(extract("epoch", column), BigInteger)
-
-
-def load_series(
-    session: Session,
-    cell_id: int,
-    start_utc: datetime,
-    end_utc: datetime,
-    variable: str = "surface_pressure",
-) -> np.ndarray:
-    """Return hourly pressure (hPa, float64) for hours in [start_utc, end_utc), NaN if missing.
-
-    Both bounds must be on the UTC hour (see :func:`floor_hour`); element ``i`` is the hour
-    ``start_utc + i hours``. ``variable`` is ``surface_pressure`` or ``pressure_msl``.
-    """
-    try:
-        column = _TABLE.c[SERIES_VARIABLES[variable]]
-    except KeyError:
-        raise ValueError(
-            f"variable: {variable!r} is not one of {', '.join(SERIES_VARIABLES)}"
-        ) from None
-    start, end = hour_range(start_utc, end_utc)
-    out = np.full((end - start) // HOUR, np.nan, dtype=np.float64)
-    if not out.size:
-        return out
-    # Selecting epoch seconds (not the datetime column) skips per-row datetime parsing.
-    query = select(_epoch_seconds(session), column).where(
-        _TABLE.c.cell_id == int(cell_id),
-        _TABLE.c.observed_at >= start_utc,
-        _TABLE.c.observed_at < end_utc,
-        column.is_not(None),
-    )
-    rows = session.execute(query).all()
-    if rows:
-        # fromiter over the flattened rows: np.array(rows) probes each Row and is 10x slower.
-        flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=2 * len(rows))
-        index = (flat[0::2].astype(np.int64) - start) // HOUR
-        out[index] = flat[1::2]
-    return out
 
 
 @dataclass(frozen=True)
@@ -333,7 +313,7 @@ def source_ranges(
     """Return hour ranges [start, end) (UTC) in [start_utc, end_utc) stored from ``source``."""
     start, end = hour_range(start_utc, end_utc)
     hours = session.scalars(
-        select(_epoch_seconds(session)).where(
+        select(epoch_seconds(session)).where(
             _TABLE.c.cell_id == int(cell_id),
             _TABLE.c.source == source,
             _TABLE.c.observed_at >= start_utc,

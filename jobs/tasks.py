@@ -41,9 +41,9 @@ from jobs.history import fill_history
 from jobs.models import JobRun
 from jobs.names import BACKFILL, FILL_HISTORY, JOB_NAMES, PULL_RECENT, REFRESH_REPORTS
 from jobs.owners import FOREIGN_RUN_STALE_AFTER, run_is_live, this_host
+from jobs.reports import pool_size, refresh_in_pool, refresh_in_process
 from tracker.cells import cells_in_use, cells_needed_since
-from tracker.models import User
-from tracker.reports.snapshots import patients_with_reports, refresh_snapshot
+from tracker.reports.snapshots import patients_with_reports
 from weather.backfill import backfill_groups
 from weather.fetching import (
     BatchRequest,
@@ -243,30 +243,28 @@ def _note_skipped(result: RunResult, skipped: dict[int, int]) -> None:
 
 
 def refresh_reports(ctx: JobContext, now: datetime) -> RunResult:
-    """Recompute the stored report of each patient whose diary or pressure changed; counts
-    are patients (done = checked, failed = errors) and rows are snapshots recomputed."""
+    """Recompute the stored report of each patient whose diary or pressure changed, with
+    ``jobs.processes`` processes (jobs.reports); counts are patients (done = checked,
+    failed = errors) and rows are snapshots recomputed."""
     result = RunResult(REFRESH_REPORTS)
-    settings = ctx.settings.reports
     with ctx.session_factory.begin() as session:
         patient_ids = patients_with_reports(session)
-    for patient_id in patient_ids:
-        if ctx.stop.is_set():
-            result.errors.append("stopped before every patient was checked")
-            break
-        try:
-            with ctx.session_factory.begin() as session:
-                patient = session.get(User, patient_id)
-                if patient is None:  # deleted meanwhile
-                    continue
-                if refresh_snapshot(session, patient, settings, now):
-                    result.rows_written += 1
-        except Exception as exc:
+    processes = min(pool_size(ctx.settings.jobs.processes), len(patient_ids))
+    outcomes = (refresh_in_pool(ctx, patient_ids, now, processes) if processes > 1
+                else refresh_in_process(ctx, patient_ids, now))
+    seen = 0
+    for outcome in outcomes:
+        seen += 1
+        if outcome.error is not None:
             result.cells_failed += 1
-            result.errors.append(f"patient {patient_id}: {type(exc).__name__}: {exc}")
-            log.warning(kv(event="report_failed", job=REFRESH_REPORTS, patient=patient_id,
-                           error=f"{type(exc).__name__}: {exc}"))
-        else:
+            result.errors.append(f"patient {outcome.patient_id}: {outcome.error}")
+            log.warning(kv(event="report_failed", job=REFRESH_REPORTS,
+                           patient=outcome.patient_id, error=outcome.error))
+        elif outcome.checked:
             result.cells_done += 1
+            result.rows_written += outcome.written
+    if seen < len(patient_ids):
+        result.errors.append("stopped before every patient was checked")
     _settle(result)
     return result
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from correlation import PatientSeries, analyze
 from tracker.cells import cells_of_patients
 from tracker.diary.profile import require_patient
 from tracker.models import (
@@ -35,7 +37,7 @@ from tracker.models import (
     TreatmentCourse,
     User,
 )
-from tracker.reports.series import local_midnight_utc, patient_report
+from tracker.reports.series import local_midnight_utc, patient_series
 from tracker.reports.settings import ReportSettings
 from weather.models import PressureObservation
 
@@ -143,23 +145,86 @@ def store_snapshot(
     """Compute the patient's report now and store it in ``stored`` (or a new row); the
     caller has decided that ``stored`` is not fresh. False only when there is no course and
     nothing was stored (a stale row of a patient without a course is removed: True)."""
-    report = patient_report(session, patient, settings=settings, now=now)
-    if report is None:
+    todo = _input(patient, settings, now, patient_series(session, patient, settings=settings,
+                                                         now=now))
+    computed = None if todo.series is None else compute_snapshot(todo.series, settings, now)
+    return _write(session, stored, todo, settings, now, computed)
+
+
+@dataclass(frozen=True)
+class SnapshotInput:
+    """What a stale snapshot is recomputed from, read in one transaction: the plain series
+    (None without a course: the stored snapshot is then removed), the diary stamp it was
+    read at and the settings and day it is for (the snapshot's fingerprint)."""
+
+    patient_id: int
+    series: PatientSeries | None
+    diary_changed_at: datetime | None
+    fingerprint: str
+
+
+def _input(patient: User, settings: ReportSettings, now: datetime,
+           series: PatientSeries | None) -> SnapshotInput:
+    """The SnapshotInput of ``patient`` for ``series`` (read just now)."""
+    profile = require_patient(patient)
+    today = now.astimezone(ZoneInfo(profile.timezone)).date()
+    return SnapshotInput(patient.id, series, profile.diary_changed_at,
+                         _fingerprint(settings, today))
+
+
+def snapshot_input(
+    session: Session, patient: User, settings: ReportSettings, now: datetime
+) -> SnapshotInput | None:
+    """What refreshing the patient's snapshot needs, or None when the stored one is fresh."""
+    if _is_fresh_now(session, session.get(ReportSnapshot, patient.id), patient, settings, now):
+        return None
+    return _input(patient, settings, now,
+                  patient_series(session, patient, settings=settings, now=now))
+
+
+def compute_snapshot(
+    series: PatientSeries, settings: ReportSettings, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The report of ``series`` as a snapshot stores it: (with days, summary). Pure (no
+    database), so a worker process can run it (``[jobs] processes``)."""
+    report = analyze(series, settings.method, generated_at=now)
+    return report.to_dict(include_days=True), report.to_dict(include_days=False)
+
+
+def write_snapshot(
+    session: Session,
+    todo: SnapshotInput,
+    settings: ReportSettings,
+    now: datetime,
+    computed: tuple[dict[str, Any], dict[str, Any]] | None,
+) -> bool:
+    """Store a snapshot computed from ``todo`` (``computed`` None: remove the stored one);
+    True if a row was written or removed. The diary stamp is the one the series was read
+    at, so a diary change made meanwhile leaves the snapshot stale, as it should."""
+    if session.get(User, todo.patient_id) is None:  # deleted meanwhile
+        return False
+    return _write(session, session.get(ReportSnapshot, todo.patient_id), todo, settings, now,
+                  computed)
+
+
+def _write(session: Session, stored: ReportSnapshot | None, todo: SnapshotInput,
+           settings: ReportSettings, now: datetime,
+           computed: tuple[dict[str, Any], dict[str, Any]] | None) -> bool:
+    """Store ``computed`` in ``stored`` (or a new row), or remove ``stored`` when None."""
+    if computed is None:
         if stored is None:
             return False
         session.delete(stored)
         session.flush()
         return True
     if stored is None:
-        stored = ReportSnapshot(patient_id=patient.id)
+        stored = ReportSnapshot(patient_id=todo.patient_id)
         session.add(stored)
-    zone = ZoneInfo(require_patient(patient).timezone)
     stored.computed_at = now
-    stored.fingerprint = _fingerprint(settings, now.astimezone(zone).date())
-    stored.diary_changed_at = require_patient(patient).diary_changed_at
+    stored.fingerprint = todo.fingerprint
+    stored.diary_changed_at = todo.diary_changed_at
     stored.config = settings.to_dict()
-    stored.report = report.to_dict(include_days=True)
-    stored.summary = report.to_dict(include_days=False)
+    stored.report, stored.summary = computed
     session.flush()
     return True
 
@@ -172,7 +237,7 @@ def get_fresh_snapshot(
 ) -> dict[str, Any] | None:
     """Return the stored report dict if it is fresh at ``now``, else None.
 
-    On None the caller computes the report on demand (``patient_report``).
+    On None the caller computes the report on demand (``series.patient_report``).
     """
     stored = session.get(ReportSnapshot, patient.id)
     return stored.report if _is_fresh_now(session, stored, patient, settings, now) else None

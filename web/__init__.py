@@ -59,7 +59,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from web import account, api, auth, dashboard, diary, errors, pages, security, sharing
+    from web import account, api, auth, dashboard, diary, errors, pages, places, security, sharing
 
     errors.init_app(app)  # first: the ``id`` URL converter is needed by the blueprints
     app.register_blueprint(pages.bp)
@@ -70,6 +70,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(places.bp)
     csrf.exempt(api.bp)  # bearer tokens only: a cookie never authenticates an API request
     security.init_app(app)
 

@@ -132,6 +132,7 @@ EXPECT: dict[str, Rule] = {
     "auth.register": _public,
     "auth.logout": lambda who: frozenset({302}),
     "openapi.openapi_json": _public,
+    "places.search": _public,
     "account.password": _logged_in,
     "account.tokens": _logged_in,
     "account.revoke": _token_revoke,

@@ -10,7 +10,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
 
 from tracker.accounts.sessions import end_session
-from tracker.accounts.users import authenticate, register_patient
+from tracker.accounts.users import authenticate, normalise_email, register_patient
+from tracker.diary.validation import check_timezone
 from tracker.errors import AuthenticationError, TrackerError
 from web.db import db_session, settings
 from web.forms import LoginForm, RegisterForm
@@ -94,28 +95,49 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for("auth.login"))
 
 
+def _domain_errors(form: RegisterForm) -> bool:
+    """Add the domain's refusals of the email and timezone to the form, beside the form's
+    own errors, so every problem shows at once; return whether any field has an error.
+
+    Neither check looks at stored accounts, so a taken email is not revealed here.
+    """
+    checks = ((form.email, normalise_email), (form.timezone, check_timezone))
+    for field, check in checks:
+        if field.errors or not field.data:
+            continue
+        try:
+            check((field.data or "").strip())
+        except TrackerError as exc:
+            field.errors = [*field.errors, exc.message]
+    return any(f.errors for f in form)
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> ResponseReturnValue:
     """Create a patient account.
 
     A new email and one that has an account already get the same answer (a redirect to the
     login page with the same message), so the form cannot be used to find out who has an
-    account; the new user then logs in.
+    account; the new user then logs in. A refused form shows every field's error at once and
+    keeps what was typed, except the password.
     """
     form = RegisterForm()
-    if form.validate_on_submit():
-        session = db_session()
-        try:
-            register_patient(
-                session, email=form.email.data, password=form.password.data,
-                name=form.name.data or "", timezone=(form.timezone.data or "").strip(),
-                latitude=form.latitude.data, longitude=form.longitude.data,
-            )
-        except TrackerError as exc:
-            session.rollback()
-            getattr(form, exc.field or "email", form.email).errors.append(exc.message)
-            return render_template("register.html", form=form), 400
-        session.commit()
-        flash(REGISTERED)
-        return redirect(url_for("auth.login"))
-    return render_template("register.html", form=form)
+    if not form.is_submitted():
+        return render_template("register.html", form=form)
+    form.validate()
+    if _domain_errors(form):
+        return render_template("register.html", form=form), 400
+    session = db_session()
+    try:
+        register_patient(
+            session, email=form.email.data, password=form.password.data,
+            name=form.name.data or "", timezone=(form.timezone.data or "").strip(),
+            latitude=form.latitude.data, longitude=form.longitude.data,
+        )
+    except TrackerError as exc:
+        session.rollback()
+        getattr(form, exc.field or "email", form.email).errors.append(exc.message)
+        return render_template("register.html", form=form), 400
+    session.commit()
+    flash(REGISTERED)
+    return redirect(url_for("auth.login"))

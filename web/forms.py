@@ -23,8 +23,16 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 
+from tracker.accounts.users import MIN_PASSWORD_LENGTH
 from tracker.diary.attack_input import ATTACK_RULES
 from tracker.diary.courses import COMPARISON_KIND, COMPARISON_LABEL
 from tracker.diary.fields import (
@@ -69,16 +77,35 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me logged in on this device")
 
 
+class DegreesField(FloatField):
+    """Decimal degrees; a decimal comma ("59,91") is read as a point, and a value that is no
+    number gets that one error (not a range error besides)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Read the typed value with a decimal comma turned into a point."""
+        if valuelist and isinstance(valuelist[0], str):
+            valuelist = [valuelist[0].strip().replace(",", "."), *valuelist[1:]]
+        super().process_formdata(valuelist)
+
+    def pre_validate(self, form: Any) -> None:
+        """Skip the range check when the value could not be read as a number."""
+        if self.process_errors:
+            raise StopValidation()
+
+
 class RegisterForm(FlaskForm):
     """A new patient account with its home location."""
 
     name = StringField("Name (optional)", validators=[Optional()])
     email = EmailField("Email", validators=[DataRequired()])
-    password = PasswordField("Password (at least 8 characters)", validators=[DataRequired()])
+    password = PasswordField(
+        f"Password (at least {MIN_PASSWORD_LENGTH} characters)",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)])
     timezone = StringField("Timezone (IANA name, e.g. Europe/Oslo)", validators=[DataRequired()])
-    latitude = FloatField("Home latitude (degrees north)", validators=rule_validators(LATITUDE))
-    longitude = FloatField("Home longitude (degrees east)",
-                           validators=rule_validators(LONGITUDE))
+    latitude = DegreesField("Home latitude (degrees north)",
+                            validators=rule_validators(LATITUDE))
+    longitude = DegreesField("Home longitude (degrees east)",
+                             validators=rule_validators(LONGITUDE))
 
 
 class AttackForm(FlaskForm):
@@ -167,8 +194,8 @@ class LocationForm(FlaskForm):
     """Where the patient is from a date on."""
 
     starts_on = DateField(LOCATION_RULES["starts_on"].label, validators=[DataRequired()])
-    latitude = FloatField(LATITUDE.label, validators=rule_validators(LATITUDE))
-    longitude = FloatField(LONGITUDE.label, validators=rule_validators(LONGITUDE))
+    latitude = DegreesField(LATITUDE.label, validators=rule_validators(LATITUDE))
+    longitude = DegreesField(LONGITUDE.label, validators=rule_validators(LONGITUDE))
     timezone = StringField(LOCATION_RULES["timezone"].label, validators=[DataRequired()])
     label = StringField(LOCATION_RULES["label"].label,
                         validators=rule_validators(LOCATION_RULES["label"]))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from tracker.diary.imports.plan import ProposedLocation
@@ -43,6 +44,12 @@ def decode_geohash(text: str, field: str = "Geohash") -> tuple[float, float]:
                 lat_lo, lat_hi = (mid, lat_hi) if bit else (lat_lo, mid)
             even = not even
     return (lat_lo + lat_hi) / 2, (lon_lo + lon_hi) / 2
+
+
+@lru_cache(maxsize=4096)
+def place_of(geohash: str, grid_degrees: float = DEFAULT_GRID_DEGREES) -> tuple[float, float]:
+    """Return the grid centre of a geohash's box (cached: an export repeats its places)."""
+    return grid_centre(*decode_geohash(geohash), grid_degrees)
 
 
 def grid_centre(lat: float, lon: float, grid_degrees: float = DEFAULT_GRID_DEGREES

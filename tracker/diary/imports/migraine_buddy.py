@@ -12,20 +12,22 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from tracker.clock import utcnow
 from tracker.diary.attack_input import AttackInput, validate_attack
 from tracker.diary.attacks_csv import check_file_overlaps, localize_wall_time
 from tracker.diary.imports.detect import (
+    MB_ATTACK_HEADER_START,
+    MB_ONGOING_HEADER,
     csv_records,
     is_mb_attack_header,
     is_mb_ongoing_header,
 )
 from tracker.diary.imports.locations import (
     Sighting,
-    decode_geohash,
-    grid_centre,
+    place_of,
     propose_locations,
 )
 from tracker.diary.imports.plan import ImportPlan, LineError, PlannedAttack, planned, zone_label
@@ -65,6 +67,8 @@ ATTACK_COLUMNS = (
     *(name for name, _, _ in MEDICATION_COLUMNS), *NOTE_COLUMNS[-4:], "Notes",
 )
 REQUIRED = ("Started", "Lasted")
+#: The first cells of the two tables' headers.
+_HEADER_STARTS = (MB_ATTACK_HEADER_START[0], MB_ONGOING_HEADER[0])
 #: Our field -> the export's column that problems about it name (attack table).
 FIELD_COLUMNS = {"started_at": "Started", "ended_at": "Lasted", "kind": "Attack Types",
                  "aura": "Attack Types", "intensity": "Pain Level",
@@ -100,7 +104,17 @@ def read_local_time(text: str, field: str, fallback_clock: str = "") -> datetime
 
 
 def _medication(cells: dict[str, str]) -> tuple[str, bool | None, str]:
-    """Return (our medication text, whether it helped, the notes line or "").
+    """Return (our medication text, whether it helped, the notes line or "") of a row."""
+    get = cells.get
+    return _medication_of(get("Helpful Medication", "").strip(),
+                          get("Somewhat Helpful Medication", "").strip(),
+                          get("Unhelpful Medication", "").strip(),
+                          get("Unsure Medication", "").strip())
+
+
+@lru_cache(maxsize=4096)
+def _medication_of(*values: str) -> tuple[str, bool | None, str]:
+    """The medication of the four medication cells (in MEDICATION_COLUMNS' order).
 
     Helped: yes if anything was helpful or somewhat helpful, no if only unhelpful ones,
     unknown if only unsure ones. The notes keep each drug's verdict unless the medication
@@ -109,8 +123,7 @@ def _medication(cells: dict[str, str]) -> tuple[str, bool | None, str]:
     names: list[str] = []
     verdicts: set[bool | None] = set()
     parts, used = [], []
-    for column, words, verdict in MEDICATION_COLUMNS:
-        value = cells.get(column, "").strip()
+    for (column, words, verdict), value in zip(MEDICATION_COLUMNS, values, strict=True):
         if not value:
             continue
         for name in (v.strip() for v in value.split(",")):
@@ -155,9 +168,13 @@ class _Reader:
         medication, helped, medication_note = _medication(cells)
         notes = [cells.get("Notes", "").strip()]
         notes.append("" if plain else note_line("Attack Types", types))
-        notes += [note_line(c, cells[c].strip()) for c in NOTE_COLUMNS if cells.get(c, "").strip()]
+        for column in NOTE_COLUMNS:
+            if value := cells.get(column, "").strip():
+                notes.append(note_line(column, value))
         notes.append(medication_note)
-        notes += [note_line(c, cells[c].strip()) for c in self.extra_columns if cells[c].strip()]
+        for column in self.extra_columns:
+            if value := cells[column].strip():
+                notes.append(note_line(column, value))
         attack = AttackInput(
             started_at=start, ended_at=end, kind=kind,
             intensity=scale_intensity(cells.get("Pain Level", ""), "Pain Level", PAIN_MAX),
@@ -165,8 +182,7 @@ class _Reader:
             medication=medication, medication_helped=helped, notes="\n".join(n for n in notes if n))
         self._validate(attack, FIELD_COLUMNS)
         if geohash := cells.get("Geohash", "").strip():
-            lat, lon = grid_centre(*decode_geohash(geohash), self.grid_degrees)
-            self.sightings.append(Sighting(line, start, lat, lon))
+            self.sightings.append(Sighting(line, start, *place_of(geohash, self.grid_degrees)))
         zone = zone_label(start) if start_tz else self.zone.key
         return planned(line, attack, zone, cells.get("Potential Triggers", "").strip())
 
@@ -228,12 +244,14 @@ def parse_migraine_buddy(
     section: str | None = None
     header: list[str] = []
     for line, row in csv_records(text, plan.problems):
-        cells = [c.strip() for c in row]
-        if not any(cells):
+        first = row[0].strip() if row else ""
+        if not first and not any(c.strip() for c in row):
             continue
-        if is_mb_ongoing_header(cells) or is_mb_attack_header(cells):
-            section, header = _start_table(reader, line, cells)
-            continue
+        if first in _HEADER_STARTS:
+            cells = [c.strip() for c in row]
+            if is_mb_ongoing_header(cells) or is_mb_attack_header(cells):
+                section, header = _start_table(reader, line, cells)
+                continue
         if section is None:
             plan.problems.append(LineError(line, None, "a row before any table's header"))
             continue
@@ -242,7 +260,9 @@ def parse_migraine_buddy(
         if len(row) > len(header):
             plan.problems.append(LineError(line, None, "more cells than columns"))
             continue
-        values = {c: row[i] if i < len(row) else "" for i, c in enumerate(header)}
+        if len(row) < len(header):
+            row = row + [""] * (len(header) - len(row))
+        values = dict(zip(header, row, strict=True))
         try:
             if section == "ongoing":
                 reader.ongoing.append(reader.ongoing_row(line, values))

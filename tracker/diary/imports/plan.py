@@ -8,7 +8,8 @@ An :class:`ImportPlan` is the common result of every format's parser (``ours``,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -79,7 +80,12 @@ def zone_label(value: datetime) -> str:
     """Return the zone of an aware datetime: its IANA name, else ``UTC+HH:MM``."""
     if isinstance(value.tzinfo, ZoneInfo):
         return value.tzinfo.key
-    minutes = int(value.utcoffset().total_seconds()) // 60  # type: ignore[union-attr]
+    return _offset_label(value.utcoffset())
+
+
+@lru_cache(maxsize=256)
+def _offset_label(offset: timedelta | None) -> str:
+    minutes = int(offset.total_seconds()) // 60 if offset else 0
     sign = "-" if minutes < 0 else "+"
     return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta, timezone
+from functools import lru_cache
 
 from tracker.diary.attack_input import ATTACK_RULES
 from tracker.errors import ValidationError
@@ -23,6 +24,11 @@ _HM = re.compile(r"(\d+):([0-5]\d)")
 _MINUTES = re.compile(r"\d+")
 
 
+#: Cell readers below are pure, so their results are cached: an export repeats its values.
+_cached = lru_cache(maxsize=4096)
+
+
+@_cached
 def parse_duration(text: str, field: str) -> timedelta:
     """Read a duration: ``1d 02h 15m``, ``01h 00m``, ``45m``, ``1:30`` or minutes (``90``).
 
@@ -54,6 +60,7 @@ _HEADACHE_WORDS = ("headache", "tension", "cluster")
 _AURA = re.compile(r"\baura\b", re.IGNORECASE)
 
 
+@_cached
 def kind_from_text(text: str) -> tuple[str, bool]:
     """Return (our kind, whether the text is just that kind's name) for another app's type.
 
@@ -85,6 +92,7 @@ def intensity_range() -> tuple[int, int]:
     return int(rule.minimum or 0), int(rule.maximum or 0)
 
 
+@_cached
 def scale_intensity(text: str, field: str, source_max: int = 10) -> int | None:
     """Read a whole number 0..source_max and map it linearly onto our intensity range.
 
@@ -110,6 +118,7 @@ def scale_intensity(text: str, field: str, source_max: int = 10) -> int | None:
 MIN_OFFSET, MAX_OFFSET = -12 * 60, 14 * 60
 
 
+@_cached
 def parse_offset(text: str, field: str) -> timezone | None:
     """Read a UTC offset in minutes east of UTC (``60``, ``-300``); empty gives None."""
     raw = text.strip()

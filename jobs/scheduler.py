@@ -58,6 +58,7 @@ from jobs.tasks import (
     PULL_RECENT,
     REFRESH_REPORTS,
     SCHEDULED,
+    SEND_REMINDERS,
     kv,
     mark_interrupted,
 )
@@ -72,7 +73,7 @@ log = logging.getLogger("migraine_weather.jobs")
 
 #: The executor of each job: the hourly pull never waits behind a long backfill.
 EXECUTORS = {PULL_RECENT: "default", BACKFILL: "backfill", REFRESH_REPORTS: "backfill",
-             FILL_HISTORY: "backfill"}
+             FILL_HISTORY: "backfill", SEND_REMINDERS: "default"}
 #: Jobs queued to run at once when the scheduler finds one of their runs interrupted.
 RERUN_WHEN_INTERRUPTED = (BACKFILL, REFRESH_REPORTS)
 
@@ -87,6 +88,8 @@ def job_triggers(settings: Settings) -> dict[str, BaseTrigger]:
         "backfill": CronTrigger(hour=jobs.backfill_hour, minute=0, timezone=UTC),
         "refresh-reports": CronTrigger(hour=jobs.refresh_reports_hour, minute=0, timezone=UTC),
         FILL_HISTORY: IntervalTrigger(seconds=jobs.history_poll_seconds, timezone=UTC),
+        SEND_REMINDERS: IntervalTrigger(minutes=settings.mail.reminder_every_minutes,
+                                        timezone=UTC),
     }
 
 

@@ -41,6 +41,7 @@ from jobs.history import fill_history
 from jobs.models import JobRun
 from jobs.names import BACKFILL, FILL_HISTORY, JOB_NAMES, PULL_RECENT, REFRESH_REPORTS
 from jobs.owners import FOREIGN_RUN_STALE_AFTER, run_is_live, this_host
+from jobs.reminders import SEND_REMINDERS, send_reminders
 from jobs.reports import pool_size, refresh_in_pool, refresh_in_process
 from tracker.cells import cells_in_use, cells_needed_since
 from tracker.reports.snapshots import patients_with_reports
@@ -274,6 +275,7 @@ TASKS: dict[str, Callable[[JobContext, datetime], RunResult]] = {
     BACKFILL: backfill,
     REFRESH_REPORTS: refresh_reports,
     FILL_HISTORY: fill_history,
+    SEND_REMINDERS: send_reminders,
 }
 
 
@@ -385,4 +387,5 @@ SCHEDULED: dict[str, str] = {
     BACKFILL: "jobs.tasks:scheduled_backfill",
     REFRESH_REPORTS: "jobs.tasks:scheduled_refresh_reports",
     FILL_HISTORY: "jobs.history:scheduled_fill_history",
+    SEND_REMINDERS: "jobs.reminders:scheduled_send_reminders",
 }

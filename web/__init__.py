@@ -73,6 +73,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(places.bp)
     csrf.exempt(api.bp)  # bearer tokens only: a cookie never authenticates an API request
     security.init_app(app)
+    from web import reminders  # reminder e-mails and password reset (their own blueprints)
+
+    reminders.init_app(app)
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

@@ -50,7 +50,7 @@ def test_pull_recent_runs_while_a_backfill_is_running(ctx, gated, session_factor
         "pull-recent": IntervalTrigger(seconds=0.3), "backfill": far, "refresh-reports": far})
     assert {job.id: job.executor for job in scheduler.get_jobs()} == {
         "pull-recent": "default", "backfill": "backfill", "refresh-reports": "backfill",
-        "fill-history": "backfill"}
+        "fill-history": "backfill", "send-reminders": "default"}
     scheduler.start()
     try:
         wait_for(lambda: _statuses(session_factory, "backfill") == ["running"])

@@ -183,6 +183,12 @@ EXPECT: dict[str, Rule] = {
     "api.report": _api_report,
     "api.admin_status": _api_admin,
     "api.export": _api_report,
+    "reminders.settings_page": _page(),
+    "reminders.unsubscribe": lambda who: frozenset({404}),  # no signed token: not found
+    "password_reset.forgot": _public,
+    "password_reset.reset": _public,
+    "api.reminders_get": _api_patient,
+    "api.reminders_put": _api_patient,
     "dashboard.vega_bundle": _public,
     "dashboard.method": _public,
     "dashboard.patient_dashboard": _page(patients=frozenset({200})),

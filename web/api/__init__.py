@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from web.api import diary, people
+from web.api import diary, people, reminders
 from web.api.core import bp
 
-__all__ = ["bp", "diary", "people"]
+__all__ = ["bp", "diary", "people", "reminders"]

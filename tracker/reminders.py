@@ -248,10 +248,3 @@ def settle(session: Session, due: Due, status: str, now: datetime,
                 error=(error or None) and error[:2000])
         .execution_options(synchronize_session=False)
     )
-
-
-def sent_log(session: Session, patient: User, limit: int = 20) -> list[SentMessage]:
-    """Return the patient's latest reminders (newest first)."""
-    return list(session.scalars(
-        select(SentMessage).where(SentMessage.patient_id == patient.id)
-        .order_by(SentMessage.local_day.desc(), SentMessage.id.desc()).limit(limit)))

@@ -210,6 +210,7 @@ def test_confirmed_places_are_added_with_the_attacks(session):
     patient = _patient(session)
     plan = plan_import(session, patient, OURS, now=NOW)
     away = ProposedLocation(date(2026, 3, 5), 48.15, 11.55, "Europe/Berlin", 3)
+    assert ProposedLocation.from_dict(away.to_dict()) == away
     result = apply_plan(session, patient, plan, locations=[away], now=NOW)
     assert (result.added, result.locations_added) == (3, 1)
     periods = {p.starts_on: p for p in list_location_periods(session, patient)}

@@ -113,6 +113,13 @@ class ProposedLocation:
                 "longitude": self.longitude, "timezone": self.timezone, "line": self.line,
                 "attacks": self.attacks}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProposedLocation:
+        """Rebuild a proposal from :meth:`to_dict`'s values (e.g. the ones a person confirmed)."""
+        return cls(date.fromisoformat(data["starts_on"]), float(data["latitude"]),
+                   float(data["longitude"]), str(data["timezone"]), int(data["line"]),
+                   int(data.get("attacks", 1)))
+
 
 @dataclass
 class ImportPlan:

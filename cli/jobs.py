@@ -48,6 +48,8 @@ def scheduler(state: State) -> None:
     from jobs.scheduler import run_scheduler
 
     _configure_logging(logging.INFO)
+    if state.settings.jobs.executor == "queue":
+        _check_queue(state)
     ctx = _context(state)
     try:
         code = run_scheduler(ctx)
@@ -58,6 +60,18 @@ def scheduler(state: State) -> None:
         ctx.close()
     if code:
         sys.exit(code)
+
+
+def _check_queue(state: State) -> None:
+    """Exit with code 2 unless the task queue can run on this database."""
+    from jobs.queue_app import QueueNotReady
+    from jobs.worker import check_ready
+
+    try:
+        check_ready(state.engine)
+    except QueueNotReady as exc:
+        click.echo(f"scheduler: {exc}", err=True)
+        sys.exit(2)
 
 
 @click.group()
@@ -79,10 +93,25 @@ def _describe_run(run: dict | None) -> str:
         text += f", {run['duration_seconds']:.1f} s"
     text += (f"): {run['cells_done']} done, {run['cells_failed']} failed, "
              f"{run['rows_written']} row(s)")
+    if run.get("tasks"):
+        tasks = run["tasks"]
+        text += (f"; tasks: {tasks['queued']} queued, {tasks['running']} running, "
+                 f"{tasks['done']} done, {tasks['failed']} failed")
     if run["error"]:
         error = run["error"] if len(run["error"]) <= 200 else run["error"][:200] + "..."
         text += f"; error: {error}"
     return text
+
+
+def _add_task_counts(state: State, runs: dict) -> None:
+    """Add each queue run's tasks queued / running / done / failed to its row."""
+    from jobs.queue import task_counts
+
+    with state.transaction() as session:
+        counts = task_counts(session, [run["run_id"] for run in runs.values()])
+    for run in runs.values():
+        if run["run_id"] in counts:
+            run["tasks"] = counts[run["run_id"]]
 
 
 @jobs.command("list")
@@ -99,6 +128,7 @@ def list_jobs(state: State, fmt: str) -> None:
     with state.transaction() as session:
         status = operator_status(session, state.settings.weather.grid_degrees, now)
     runs = status["jobs"]
+    _add_task_counts(state, runs)
     rows = []
     for name in JOB_NAMES:
         nxt = next_runs.get(name)

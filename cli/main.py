@@ -32,9 +32,9 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 
 
 def _register() -> None:
-    from cli import analysis, db, diary_io, jobs, power, serve, users, weather
+    from cli import analysis, db, diary_io, jobs, power, serve, users, weather, worker
 
-    for module in (db, users, diary_io, serve, analysis, weather, jobs, power):
+    for module in (db, users, diary_io, serve, analysis, weather, jobs, power, worker):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -51,13 +51,13 @@ from sqlalchemy import Engine, Float, String, column, inspect, select, table
 
 from jobs.context import JobContext, install
 from jobs.lock import SchedulerLock, acquire_scheduler_lock
+from jobs.queue import scheduled_reference
 from jobs.tasks import (
     BACKFILL,
     FILL_HISTORY,
     JOB_NAMES,
     PULL_RECENT,
     REFRESH_REPORTS,
-    SCHEDULED,
     SEND_REMINDERS,
     kv,
     mark_interrupted,
@@ -151,7 +151,7 @@ def build_scheduler(
         elif stored[job_id] is None or stored[job_id] <= now:
             extra["next_run_time"] = stored[job_id]  # missed while down (or paused): keep
         scheduler.add_job(
-            SCHEDULED[job_id],
+            scheduled_reference(ctx.settings, job_id),
             trigger=chosen[job_id],
             id=job_id,
             name=job_id,

@@ -30,14 +30,14 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from jobs.context import JobContext, current
-from jobs.history import fill_history
+from jobs.history import Plan, fill_history
 from jobs.models import JobRun
 from jobs.names import BACKFILL, FILL_HISTORY, JOB_NAMES, PULL_RECENT, REFRESH_REPORTS
 from jobs.owners import FOREIGN_RUN_STALE_AFTER, run_is_live, this_host
@@ -182,6 +182,16 @@ def backfill(ctx: JobContext, now: datetime) -> RunResult:
     (within ``jobs.backfill_horizon_years``; at least ``jobs.backfill_days`` back): archive
     chunks, the last days from the forecast, within ``jobs.backfill_budget_minutes``."""
     result = RunResult(BACKFILL)
+    needed, groups = plan_backfill(ctx, now)
+    failed, left = _run_chunks(ctx, result, groups, now)
+    result.cells_failed = len(failed)
+    result.cells_done = len(needed) - len(failed) - len(left)
+    _settle(result)
+    return result
+
+
+def plan_backfill(ctx: JobContext, now: datetime) -> tuple[list[tuple[GridCell, date]], Plan]:
+    """Every cell in use with the first day it needs, and the chunks still missing."""
     weather, jobs = ctx.settings.weather, ctx.settings.jobs
     today = now.astimezone(UTC).date()
     at_least = today - timedelta(days=jobs.backfill_days)
@@ -190,13 +200,8 @@ def backfill(ctx: JobContext, now: datetime) -> RunResult:
                                     horizon_years=jobs.backfill_horizon_years, today=today)
     needed = [(cell, min(since, at_least)) for cell, since in needed]
     with ctx.reader() as session:  # planning only reads: no write lock held meanwhile
-        groups = backfill_groups(session, needed, now,
-                                 archive_lag_days=weather.open_meteo.archive_lag_days)
-    failed, left = _run_chunks(ctx, result, groups, now)
-    result.cells_failed = len(failed)
-    result.cells_done = len(needed) - len(failed) - len(left)
-    _settle(result)
-    return result
+        return needed, backfill_groups(session, needed, now,
+                                       archive_lag_days=weather.open_meteo.archive_lag_days)
 
 
 def _run_chunks(
@@ -344,7 +349,7 @@ def mark_interrupted(
     host = host or this_host()
     rows = session.execute(
         select(JobRun.id, JobRun.job, JobRun.started_at, JobRun.owner_pid, JobRun.owner_host)
-        .where(JobRun.status == "running")
+        .where(JobRun.status == "running", JobRun.tasks_total.is_(None))  # queued: the workers'
         .order_by(JobRun.id)
     ).all()
     gone = [row for row in rows

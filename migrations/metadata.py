@@ -25,6 +25,10 @@ def create_all(engine) -> None:
 EXTERNAL_TABLES = {"apscheduler_jobs"}
 
 
+#: Procrastinate's tables (the task queue, PostgreSQL only) all start with this.
+EXTERNAL_PREFIX = "procrastinate_"
+
+
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic filter: skip tables that another library owns."""
-    return not (type_ == "table" and name in EXTERNAL_TABLES)
+    return not (type_ == "table" and (name in EXTERNAL_TABLES or name.startswith(EXTERNAL_PREFIX)))

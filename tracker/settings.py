@@ -61,6 +61,10 @@ class WebSettings:
     proxy_hops: int = ranged(0, 0, 10)
 
 
+#: The choices of ``[jobs] executor``.
+EXECUTORS = ("inline", "queue")
+
+
 @dataclass(frozen=True)
 class JobsSettings:
     """The scheduler process."""
@@ -78,6 +82,21 @@ class JobsSettings:
     history_retry_minutes: int = ranged(15, 1, 24 * 60)
     #: inline refresh-reports: processes computing reports (0: one per core; 1: no pool)
     processes: int = ranged(0, 0, 256)
+    #: who does the work: "inline" (the scheduler process itself; the only choice on SQLite)
+    #: or "queue" (the scheduler enqueues tasks that `migraine-weather worker` processes run)
+    executor: str = "inline"
+    #: queue: cells per pressure task (pull-recent, backfill, fill-history)
+    task_cells: int = ranged(50, 1, 1000)
+    #: queue: patients per refresh-reports task
+    task_patients: int = ranged(200, 1, 100_000)
+    #: queue: runs of a task whose provider calls keep failing before it fails for good
+    task_attempts: int = ranged(5, 1, 50)
+    #: queue: seconds between a worker's heartbeats; one silent for 3 is taken as dead
+    worker_heartbeat_seconds: int = ranged(10, 1, 300)
+
+    def __post_init__(self) -> None:
+        if self.executor not in EXECUTORS:
+            raise ValueError(f"executor: {self.executor!r} is not one of {', '.join(EXECUTORS)}")
 
 
 @dataclass(frozen=True)
@@ -188,6 +207,9 @@ def load_settings(
         web = dataclasses.replace(web, secret_key=environ["SECRET_KEY"])
     if environ.get("MAIL_PASSWORD"):
         mail = dataclasses.replace(mail, password=environ["MAIL_PASSWORD"])
+    if settings.jobs.executor == "queue" and not db.url.startswith("postgresql"):
+        raise ConfigError('jobs.executor: "queue" needs PostgreSQL (the task queue lives there);'
+                          ' database.url is not a PostgreSQL URL: use "inline"')
     return dataclasses.replace(
         settings, database=db, web=web, mail=mail, source=str(chosen) if chosen else None
     )

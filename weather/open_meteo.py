@@ -240,6 +240,7 @@ class OpenMeteoClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries: must be >= 0")
@@ -259,7 +260,8 @@ class OpenMeteoClient:
         self.backoff_seconds = float(backoff_seconds)
         self._sleep = sleep
         self._rng = rng if rng is not None else random.Random()
-        self._limiter = RateLimiter(max_calls_per_minute, sleep, clock)
+        # A limiter shared with other processes (the task queue's) may replace our own.
+        self._limiter = limiter or RateLimiter(max_calls_per_minute, sleep, clock)
         self.last_attempts = 0
 
     # -- public API -----------------------------------------------------------------------
@@ -377,9 +379,10 @@ def _error_reason(response: requests.Response) -> str:
     return text[:200] if text else (response.reason or f"HTTP {response.status_code}")
 
 
-def client_from_settings(section: OpenMeteoSettings,
-                         session: requests.Session) -> OpenMeteoClient:
-    """Build a client from the ``[weather.open_meteo]`` settings section."""
+def client_from_settings(section: OpenMeteoSettings, session: requests.Session,
+                         limiter: RateLimiter | None = None) -> OpenMeteoClient:
+    """Build a client from the ``[weather.open_meteo]`` settings section (``limiter``
+    replaces its own per-process rate limit)."""
     return OpenMeteoClient(
         session,
         forecast_url=section.forecast_url,
@@ -390,4 +393,5 @@ def client_from_settings(section: OpenMeteoSettings,
         max_retries=section.max_retries,
         backoff_seconds=section.backoff_seconds,
         max_calls_per_minute=section.max_calls_per_minute,
+        limiter=limiter,
     )

@@ -28,9 +28,9 @@ from datetime import datetime
 
 from jobs.context import JobContext
 from tracker.models import User
+from tracker.reports.compute import compute_snapshot
 from tracker.reports.snapshots import (
     SnapshotInput,
-    compute_snapshot,
     refresh_snapshot,
     snapshot_input,
     write_snapshot,

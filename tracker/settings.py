@@ -59,6 +59,10 @@ class WebSettings:
     share_code_attempts_per_account: int = ranged(10, 1, 10_000)
     share_code_attempts_per_address: int = ranged(30, 1, 100_000)
     proxy_hops: int = ranged(0, 0, 10)
+    #: the largest diary file the import page and API accept
+    import_max_mb: int = ranged(10, 1, 1000)
+    #: how long an uploaded file waits for its preview to be confirmed
+    import_preview_minutes: int = ranged(60, 5, 7 * 24 * 60)
 
 
 #: The choices of ``[jobs] executor``.

@@ -68,6 +68,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(diary.bp)
     app.register_blueprint(sharing.bp)
     app.register_blueprint(dashboard.bp)
+    from web import imports  # the import of a past diary (issue #14)
+
+    app.register_blueprint(imports.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(places.bp)

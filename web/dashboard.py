@@ -38,6 +38,7 @@ from web.access import me, role_required
 from web.cohort_pages import BadQuery, cohort_context, power_context
 from web.db import db_session, settings
 from web.downloads import csv_download
+from web.imports import history_status
 
 bp = Blueprint("dashboard", __name__)
 
@@ -252,7 +253,7 @@ def patient_dashboard() -> ResponseReturnValue:
     """The patient's own dashboard: calendar, pressure timeline, period bars, summary."""
     view = _patient_view(_report_view(me().id, "page"))  # the patient's own: not logged
     return render_template("dashboard.html", view=view, charts=_chart_blocks(view),
-                           own=True, bundle=bundle_url())
+                           own=True, bundle=bundle_url(), history=history_status())
 
 
 @bp.route("/patients/<id:patient_id>/report")

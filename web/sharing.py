@@ -47,6 +47,7 @@ ACTIONS = {
     "export_daily": "exported the daily table (CSV)",
     "export_pressure": "exported the hourly pressure (CSV)",
     "export_summary": "exported the report summary (CSV)",
+    "diary_imported": "imported attacks from a file",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -12,7 +13,7 @@ from tracker.database import make_engine, make_session_factory
 from tracker.models import Attack, CareLink, User
 from weather.models import PressureObservation
 
-LOGINS = ["clinician@demo.example"] + [f"patient{i}@demo.example" for i in (1, 2, 3)]
+LOGINS = ["clinician@demo.example"] + [f"patient{i}@demo.example" for i in (1, 2, 3, 4)]
 
 
 def _counts(db_url):
@@ -37,7 +38,7 @@ def test_demo_seeds_fixed_logins_and_reruns_replace_only_demo_data(db_url):
         assert email in result.output
     assert "demo-password" in result.output
     first = _counts(db_url)
-    assert first["users"] == 4 and first["links"] == 3 and first["attacks"] > 30
+    assert first["users"] == 5 and first["links"] == 3 and first["attacks"] > 30
     assert first["sources"] == {"simulated"}
     assert first["pressure"] > 3 * 24 * 260
 
@@ -46,7 +47,7 @@ def test_demo_seeds_fixed_logins_and_reruns_replace_only_demo_data(db_url):
                   "long enough", "--role", "clinician")
     assert runner.invoke("demo", "--seed-only").exit_code == 0
     second = _counts(db_url)
-    assert second["users"] == 5
+    assert second["users"] == 6
     assert (second["attacks"], second["links"], second["pressure"]) == (
         first["attacks"], first["links"], first["pressure"])
 
@@ -75,3 +76,38 @@ def test_cohort_of_the_demo_clinician(db_url):
     assert next(iter(summary)) == "pooled_sensitivity_ratio"
     assert pooled["n_pooled"] + pooled["n_left_out"] == 3 and "sensitivity_analysis" in pooled
     assert runner.invoke("cohort", "--clinician", "patient1@demo.example").exit_code != 0
+
+
+def test_patient_4_imported_two_years_of_migraine_buddy_history(db_url):
+    from datetime import timedelta
+
+    from tracker.clock import utcnow
+    from tracker.models import AuditEvent, LocationPeriod
+    from tracker.reports.history_status import history_pressure
+
+    runner = CliRunner(db_url)
+    assert runner.invoke("demo", "--seed-only").exit_code == 0
+    engine = make_engine(db_url)
+    with make_session_factory(engine)() as s:
+        patient = s.scalars(select(User).where(User.email == "patient4@demo.example")).one()
+        joined = patient.created_at
+        assert utcnow() - joined < timedelta(days=8)
+        imported = list(s.scalars(select(Attack).where(Attack.patient_id == patient.id,
+                                                       Attack.source == "import")))
+        assert len(imported) > 80 and all(a.started_at < joined for a in imported)
+        first = min(a.started_at for a in imported)
+        assert joined - first > timedelta(days=700)
+        # the import went through the service: audit event, home moved back to the history
+        assert "attack(s) added" in s.scalar(select(AuditEvent.detail).where(
+            AuditEvent.patient_id == patient.id, AuditEvent.action == "diary_imported"))
+        homes = list(s.scalars(select(LocationPeriod.starts_on)
+                               .where(LocationPeriod.patient_id == patient.id)))
+        assert homes == [first.astimezone(ZoneInfo("Europe/Paris")).date()]
+        # the simulated pressure covers it all: the dashboard shows the analysis offline
+        assert history_pressure(s, patient, 0.1, utcnow(), 15) is None
+    engine.dispose()
+    result = runner.invoke("report", "--patient", "patient4@demo.example")
+    assert result.exit_code == 0, result.output
+    baseline = json.loads(result.output)["periods"]["baseline"]
+    assert baseline["covered_days"] == 84 and baseline["pressure_coverage"] > 0.99
+    assert baseline["migraine_days"] > 4

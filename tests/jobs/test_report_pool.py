@@ -15,13 +15,9 @@ from jobs.tasks import run_job
 from tests.jobs.conftest import with_jobs
 from tests.jobs.test_snapshots import NOW, _setup
 from tracker.models import Attack, ReportSnapshot, TreatmentCourse, User
+from tracker.reports.compute import compute_snapshot
 from tracker.reports.settings import ReportSettings
-from tracker.reports.snapshots import (
-    compute_snapshot,
-    get_fresh_snapshot,
-    snapshot_input,
-    write_snapshot,
-)
+from tracker.reports.snapshots import get_fresh_snapshot, snapshot_input, write_snapshot
 from tracker.settings import ConfigError, load_settings
 
 COLUMNS = ("patient_id", "computed_at", "fingerprint", "diary_changed_at", "config", "report",

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from correlation import PatientSeries, analyze
+from correlation import PatientSeries
 from tracker.cells import cells_of_patients
 from tracker.diary.profile import require_patient
 from tracker.models import (
@@ -37,6 +37,7 @@ from tracker.models import (
     TreatmentCourse,
     User,
 )
+from tracker.reports.compute import compute_snapshot
 from tracker.reports.series import local_midnight_utc, patient_series
 from tracker.reports.settings import ReportSettings
 from weather.models import PressureObservation
@@ -180,15 +181,6 @@ def snapshot_input(
         return None
     return _input(patient, settings, now,
                   patient_series(session, patient, settings=settings, now=now))
-
-
-def compute_snapshot(
-    series: PatientSeries, settings: ReportSettings, now: datetime
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The report of ``series`` as a snapshot stores it: (with days, summary). Pure (no
-    database), so a worker process can run it (``[jobs] processes``)."""
-    report = analyze(series, settings.method, generated_at=now)
-    return report.to_dict(include_days=True), report.to_dict(include_days=False)
 
 
 def write_snapshot(

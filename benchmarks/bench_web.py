@@ -1,9 +1,15 @@
-"""Server time of the patient dashboard and the clinician list on SQLite (prints medians).
+"""Server time of the patient dashboard and the clinician list (prints medians and ratios).
 
 50 simulated patients with two years of hourly pressure each (one grid cell each), all linked
 to one clinician. The clinician list reads the stored report snapshots (as after the nightly
 refresh-reports job); the first, cold request computes and stores them. Target: median under
 150 ms for both pages.
+
+For one two-year patient it also prints (issue #17): the dashboard's server time divided by
+``correlation.analyze``'s time on the same series (goal: at most 8x; the two are timed in
+turn, so a busy machine slows both alike), where the rest of the request goes, and the time
+to load the two years of pressure (goal: under 10 ms on SQLite). On SQLite, and on
+PostgreSQL too when TEST_DATABASE_URL is set (in a temporary schema, dropped afterwards).
 
 Run: .venv/bin/python benchmarks/bench_web.py
 """
@@ -11,10 +17,11 @@ Run: .venv/bin/python benchmarks/bench_web.py
 from __future__ import annotations
 
 import dataclasses
+import os
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -80,17 +87,66 @@ def login(client, email: str) -> None:
     assert response.status_code == 302
 
 
-def main() -> None:
+def ratios(app, engine, now: datetime, settings: Settings) -> None:
+    """Dashboard / analyze for one two-year patient, the share of its series, and the
+    two-year pressure load; each timed in turn with the dashboard."""
+    from correlation import analyze
+    from tracker.accounts.users import require_user
+    from tracker.diary.profile import list_location_periods
+    from tracker.reports.series import cell_spans, patient_series
+    from weather.loading import load_series
+
+    client = app.test_client()
+    login(client, "p7@bench.example")
+    factory = make_session_factory(engine)
+    with factory() as s:
+        patient = require_user(s, "p7@bench.example")
+        series = patient_series(s, patient, settings=settings.reports, now=now)
+        [span] = cell_spans(s, list_location_periods(s, patient), series.tracking_start,
+                            series.report_date, settings.reports.grid_degrees)
+    start = series.pressure_start
+    end = start + timedelta(hours=len(series.pressure_hpa))
+    timings: dict[str, list[float]] = {k: [] for k in ("dashboard", "analyze", "series",
+                                                       "load")}
+    client.get("/dashboard")
+    for _ in range(RUNS):
+        timings["dashboard"] += timed(client, "/dashboard", runs=1)
+        t0 = time.perf_counter()
+        analyze(series, settings.analysis, generated_at=now)
+        timings["analyze"].append((time.perf_counter() - t0) * 1e3)
+        with factory() as s:
+            t0 = time.perf_counter()
+            patient_series(s, require_user(s, "p7@bench.example"), settings=settings.reports,
+                           now=now)
+            timings["series"].append((time.perf_counter() - t0) * 1e3)
+        with factory() as s:
+            t0 = time.perf_counter()
+            values = load_series(s, span.cell_id, start, end)
+            timings["load"].append((time.perf_counter() - t0) * 1e3)
+    assert np.array_equal(values, series.pressure_hpa, equal_nan=True), "load differs"
+    med = {k: statistics.median(v) for k, v in timings.items()}
+    rest = med["dashboard"] - med["series"] - med["analyze"]
+    print(f"dashboard / analyze, one patient ({len(values)} hours): "
+          f"{med['dashboard']:.1f} ms / {med['analyze']:.1f} ms = "
+          f"{med['dashboard'] / med['analyze']:.1f}x (goal at most 8x)")
+    print(f"  of the dashboard: series from the database {med['series']:.1f} ms (pressure "
+          f"{med['load']:.1f} ms of it), analyze {med['analyze']:.1f} ms, the rest (login, "
+          f"charts, JSON, template, attribution) {rest:.1f} ms")
+    print(f"two years of pressure loaded in {med['load']:.1f} ms (median of {RUNS}; "
+          f"goal under 10 ms on SQLite)")
+
+
+def run(url: str, name: str) -> None:
+    """Seed a database at ``url`` and print every figure for it."""
     from web import create_app
 
-    folder = Path(tempfile.mkdtemp(prefix="mw-bench-web-"))
-    url = f"sqlite:///{folder / 'bench.sqlite3'}"
     engine = make_engine(url)
     upgrade(engine)
     now = datetime.now(UTC)
     t0 = time.perf_counter()
     seed(make_session_factory(engine), now)
-    print(f"seeded {PATIENTS} patients x {DAYS} days in {time.perf_counter() - t0:.1f} s")
+    print(f"== {name}: seeded {PATIENTS} patients x {DAYS} days in "
+          f"{time.perf_counter() - t0:.1f} s")
     base = Settings()
     settings = dataclasses.replace(
         base, database=dataclasses.replace(base.database, url=url),
@@ -129,6 +185,24 @@ def main() -> None:
     print(line("patient report page", report))
     print(f"chart bundle: {len(again.data) / 1e6:.2f} MB, served from memory in {bundle_ms:.1f} ms"
           f", Cache-Control: {again.headers['Cache-Control']}")
+    ratios(app, engine, now, settings)
+    engine.dispose()
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="mw-bench-web-"))
+    run(f"sqlite:///{folder / 'bench.sqlite3'}", "SQLite")
+    pg = os.environ.get("TEST_DATABASE_URL")
+    if pg:
+        from bench_weather_store import _pg_schema
+
+        target = _pg_schema(pg)
+        if target is not None:
+            url, drop = target
+            try:
+                run(url, "PostgreSQL")
+            finally:
+                drop()
 
 
 if __name__ == "__main__":

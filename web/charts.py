@@ -6,7 +6,9 @@ blindness; every chart also has its numbers in a table on the page (its text alt
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,16 +28,22 @@ WIDTH = "container"
 
 
 def _spec(chart: alt.TopLevelMixin, **datasets: list[dict[str, Any]]) -> dict[str, Any]:
-    """Return the Vega-Lite dict with its rows as named ``datasets``.
-
-    The rows are attached after Altair has built the spec: passing thousands of rows through
-    Altair's objects validates each one and costs about a second per chart. Axes and legends
-    are fitted inside the container's width, so a phone never scrolls sideways.
-    """
+    """Return the Vega-Lite dict with its rows as named ``datasets``, attached after Altair
+    built the spec (passing thousands of rows through Altair costs about a second per chart);
+    axes and legends fit inside the container's width, so a phone never scrolls sideways."""
     spec = chart.to_dict(validate=False)
     spec["datasets"] = datasets
     spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     return spec
+
+
+_skeleton = functools.lru_cache(maxsize=64)(lambda build, *key: json.dumps(_spec(build(*key))))
+
+
+def _cached_spec(build: Callable[..., alt.TopLevelMixin], key: tuple[Any, ...],
+                 **datasets: list[dict[str, Any]]) -> dict[str, Any]:
+    """A copy of ``build(*key)``'s spec (built once per key: Altair is slow) with rows."""
+    return {**json.loads(_skeleton(build, *key)), "datasets": datasets}
 
 
 def day_class(day: Mapping[str, Any]) -> str:
@@ -96,6 +104,12 @@ def calendar_chart(days: Sequence[Mapping[str, Any]], weeks: int = 26) -> dict[s
     first = last - timedelta(days=7 * weeks - 1)
     monday0 = first - timedelta(days=first.weekday())
     squares, strip = _calendar_rows(days, first, monday0)
+    return _cached_spec(_calendar_layers, (), calendar=squares, strip=strip,
+                        months=_month_rows(first, last, monday0))
+
+
+def _calendar_layers() -> alt.TopLevelMixin:
+    """The calendar's layers (rows come as the datasets calendar, strip and months)."""
     x = alt.X("week:O", title=None, axis=None, scale=alt.Scale(paddingInner=0))
     y = alt.Y("row:O", title=None, sort=[*WEEKDAYS, PERIOD_ROW],
               scale=alt.Scale(domain=[*WEEKDAYS, PERIOD_ROW]),
@@ -130,9 +144,8 @@ def calendar_chart(days: Sequence[Mapping[str, Any]], weeks: int = 26) -> dict[s
     ).encode(x=alt.X("week:O", title=None, axis=None, scale=alt.Scale(paddingInner=0),
                      bandPosition=0),
              y=alt.value(0), text="month:N")
-    chart = alt.layer(cells, bands, labels, months).properties(
+    return alt.layer(cells, bands, labels, months).properties(
         width=WIDTH, height=170, title="Migraine days, last six months")
-    return _spec(chart, calendar=squares, strip=strip, months=_month_rows(first, last, monday0))
 
 
 def convert_hpa(value_hpa: float, unit: str) -> float:
@@ -155,7 +168,8 @@ def pressure_chart(
     day) zooms the time axis to one period. Drag to pan or scroll to zoom.
     """
     digits = 2 if unit.lower() in ("inhg", "kpa") else 1
-    line_rows = [{"t": t, "p": round(convert_hpa(v, unit), digits)} for t, v in hours]
+    per = UNIT_TO_HPA[unit.lower()]  # convert_hpa with one look-up for thousands of hours
+    line_rows = [{"t": t, "p": round(v / per, digits)} for t, v in hours]
     shade_rows = [{"start": d, "end": (date.fromisoformat(d) + timedelta(days=1)).isoformat()}
                   for d in fall_days]
     attack_rows = [{"t": a["start"], "kind": a["kind"]} for a in attacks]
@@ -163,6 +177,12 @@ def pressure_chart(
         {"start": p["start"], "end": p["end"], "label": PERIOD_LABELS[name]}
         for name, p in periods.items() if p.get("start") and p.get("end")
     ]
+    return _cached_spec(_pressure_layers, (unit, window), falls=shade_rows, pressure=line_rows,
+                        attacks=attack_rows, periods=period_rows)
+
+
+def _pressure_layers(unit: str, window: tuple[str, str] | None) -> alt.TopLevelMixin:
+    """The pressure timeline's layers (rows: falls, pressure, attacks, periods)."""
     zoom = alt.selection_interval(bind="scales", encodings=["x"], name="zoom")
     scale = alt.Scale()
     if window is not None:
@@ -202,12 +222,10 @@ def pressure_chart(
     period_rules = alt.Chart(alt.Data(name="periods")).mark_rule(
         color="#777777", strokeDash=[4, 3], clip=True
     ).encode(x=alt.X("start:T"))
-    chart = alt.layer(base_shade, line, attacks_layer, period_rules, period_layer).properties(
+    return alt.layer(base_shade, line, attacks_layer, period_rules, period_layer).properties(
         width=WIDTH, height=260,
         title="Pressure (yellow: pressure-fall days) and attacks; drag to pan, scroll to zoom",
     )
-    return _spec(chart, falls=shade_rows, pressure=line_rows, attacks=attack_rows,
-                 periods=period_rows)
 
 
 def daily_fall_chart(
@@ -227,6 +245,11 @@ def daily_fall_chart(
              "period": PERIOD_LABELS.get(d.get("period") or "", "Outside")}
             for d in days if d.get("max_fall_24h_hpa") is not None]
     attack_rows = [{"date": a["start"][:10], "kind": a["kind"]} for a in attacks]
+    return _cached_spec(_fall_layers, (unit, fall_label), falls=bars, attacks=attack_rows)
+
+
+def _fall_layers(unit: str, fall_label: str) -> alt.TopLevelMixin:
+    """The phone timeline's layers (rows: falls, attacks)."""
     x = alt.X("date:T", title=None, axis=alt.Axis(format="%b", tickCount="month"))
     falls = alt.Chart(alt.Data(name="falls")).mark_bar(clip=True).encode(
         x=x, y=alt.Y("fall:Q", title=f"Largest fall ({unit})"),
@@ -249,12 +272,11 @@ def daily_fall_chart(
         tooltip=[alt.Tooltip("date:T", title="Attack began", format="%d %b"),
                  alt.Tooltip("kind:N", title="Kind")],
     )
-    chart = alt.layer(falls, marks).properties(
+    return alt.layer(falls, marks).properties(
         width=WIDTH, height=200,
         title={"text": ["Largest pressure fall each day;", "ticks at the top: attacks"],
                "anchor": "start"},
     )
-    return _spec(chart, falls=bars, attacks=attack_rows)
 
 
 def period_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -272,7 +294,12 @@ def period_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def period_bars(report: Mapping[str, Any]) -> dict[str, Any]:
     """Before / during / after bars of weather-linked and non-weather migraine days per 28."""
-    chart = (
+    return _cached_spec(_period_layers, (), periods=period_rows(report))
+
+
+def _period_layers() -> alt.TopLevelMixin:
+    """The period bars (rows: periods)."""
+    return (
         alt.Chart(alt.Data(name="periods"))
         .mark_bar()
         .encode(
@@ -290,7 +317,6 @@ def period_bars(report: Mapping[str, Any]) -> dict[str, Any]:
         )
         .properties(width=WIDTH, height=220, title="Migraine days per 28 days by period")
     )
-    return _spec(chart, periods=period_rows(report))
 
 
 #: Forest plot row kinds and their colours (Okabe-Ito blue, vermillion, orange).

@@ -13,8 +13,6 @@ from sqlalchemy.orm import Session
 from correlation import Attack as MethodAttack
 from correlation import Course, PatientSeries, Report, analyze
 from tracker.clock import utcnow
-from tracker.diary.attacks import list_attacks
-from tracker.diary.checkins import list_checkins
 from tracker.diary.courses import list_courses
 from tracker.diary.profile import list_location_periods, require_patient
 from tracker.models import Attack, CheckIn, LocationPeriod, TreatmentCourse, User
@@ -148,12 +146,15 @@ def patient_series(
     start, pressure = assemble_pressure(
         session, spans, zone, first_day, today, settings.method.pressure_variable
     )
+    # only the columns the method reads: no ORM objects for hundreds of attacks per visit
     attacks = [
-        MethodAttack(started_at=a.started_at, ended_at=a.ended_at, kind=a.kind)
-        for a in list_attacks(session, patient)
+        MethodAttack(started_at=started, ended_at=ended, kind=kind)
+        for started, ended, kind in session.execute(
+            select(Attack.started_at, Attack.ended_at, Attack.kind)
+            .where(Attack.patient_id == patient.id).order_by(Attack.started_at, Attack.id))
     ]
     checkins = (
-        frozenset(c.day for c in list_checkins(session, patient))
+        frozenset(session.scalars(select(CheckIn.day).where(CheckIn.patient_id == patient.id)))
         if profile.checkins_in_use else None
     )
     ended = course.ended_on or max(today, course.started_on)

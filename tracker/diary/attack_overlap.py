@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,16 @@ def span(started_at: datetime, ended_at: datetime | None) -> Span:
 def clash(a: Span, b: Span) -> bool:
     """Whether two attacks overlap by the diary's rule."""
     return a.start == b.start or (a.start < b.end and b.start < a.end)
+
+
+def overlap_message(started_at: datetime, timezone: str) -> str:
+    """Return the overlap refusal, naming the other attack's start in the patient's local time.
+
+    The form shows local times, so the message does too (with the zone's name, as the form's
+    hint does); an instant in UTC here would read as a different hour.
+    """
+    local = started_at.astimezone(ZoneInfo(timezone or "UTC"))
+    return f"it overlaps the attack that started {local:%Y-%m-%d %H:%M} ({timezone or 'UTC'} time)"
 
 
 def overlaps_within(spans: Sequence[Span]) -> list[tuple[int, int]]:

@@ -123,6 +123,26 @@ def _api_report(who: str) -> frozenset:
             "unlinked": frozenset({404})}.get(who, frozenset({403}))
 
 
+def _upload(who: str) -> frozenset:
+    """An import upload (by a made-up id, so nobody's: patients get 404)."""
+    if who == "anonymous":
+        return LOGIN
+    return frozenset({404}) if who in ("a", "b") else frozenset({403})
+
+
+def _api_upload(who: str) -> frozenset:
+    if who == "anonymous":
+        return frozenset({401})
+    return frozenset({404}) if who in ("a", "b") else frozenset({403})
+
+
+def _queue(who: str) -> frozenset:
+    """The phone's offline queue (JSON with a page session): 401 rather than a redirect."""
+    if who == "anonymous":
+        return frozenset({401})
+    return frozenset({200, 201, 400, 404, 409}) if who in ("a", "b") else frozenset({403})
+
+
 #: endpoint -> who (the identity the request carries) -> the statuses that are allowed.
 EXPECT: dict[str, Rule] = {
     "static": _public,
@@ -192,6 +212,15 @@ EXPECT: dict[str, Rule] = {
     "password_reset.reset": _public,
     "api.reminders_get": _api_patient,
     "api.reminders_put": _api_patient,
+    "imports.upload": _page(),
+    "imports.preview": _upload,
+    "imports.confirm": _upload,
+    "imports.cancel": _upload,
+    "imports.mapping": _upload,
+    "api.imports_create": _api_patient,
+    "api.imports_read": _api_upload,
+    "api.imports_confirm": _api_upload,
+    "api.imports_delete": _api_upload,
     "dashboard.vega_bundle": _public,
     "dashboard.method": _public,
     "dashboard.patient_dashboard": _page(patients=frozenset({200})),
@@ -221,7 +250,7 @@ def _requests(app, world) -> list[tuple[str, str, str]]:
         "checkin_id": world.records["checkin"], "link_id": world.records["link"],
         "token_id": world.records["token"], "patient_id": world.ids["a"],
         "code_id": world.records["code"],
-        "filename": "style.css", "digest": "0", "kind": "daily",
+        "filename": "style.css", "digest": "0", "kind": "daily", "upload": "x" * 43,
     }
     out = []
     for rule in app.url_map.iter_rules():

@@ -12,9 +12,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from .config import MethodConfig
-from .findings import COMPARED_PERIODS, Bounds, Finding, Periods, weather_known_days
+from .findings import Bounds, Finding, Periods, compared_periods, weather_known_days
 from .inputs import PatientSeries
-from .wording import format_days, is_wide
+from .wording import COMPARISON_WORDS, CourseWords, course_words, format_days, is_wide
 
 if TYPE_CHECKING:
     from .report import Comparison
@@ -35,14 +35,20 @@ class CaveatInputs:
     config: MethodConfig
     bounds: Bounds
 
+    @property
+    def words(self) -> CourseWords:
+        """How the periods are named: a course's, or a comparison patient's (A8)."""
+        return course_words(self.series.course.kind)
+
 
 def _too_few_diary_days(c: CaveatInputs) -> list[Finding]:
     base, fu, need = c.periods["baseline"], c.periods["followup"], c.config.min_covered_days
+    w = c.words
     out = []
     if base.covered_days < need:
         out.append(Finding(
             "insufficient_data",
-            f"The baseline has {base.covered_days} diary days; at least {need} are needed "
+            f"The {w.baseline} has {base.covered_days} diary days; at least {need} are needed "
             "for a conclusion.",
         ))
     if fu.covered_days < need:
@@ -50,7 +56,8 @@ def _too_few_diary_days(c: CaveatInputs) -> list[Finding]:
                 else f"has {fu.covered_days} diary days so far")
         out.append(Finding(
             "insufficient_data",
-            f"The follow-up {what}; at least {need} diary days are needed for a conclusion.",
+            f"The {w.followup} {what}; at least {need} diary days are needed for a "
+            "conclusion.",
         ))
     return out
 
@@ -61,15 +68,15 @@ def _too_few_baseline_onsets(c: CaveatInputs) -> list[Finding]:
         return []
     return [Finding(
         "insufficient_data",
-        f"The baseline has {base.onset_days} days on which a migraine began; at least "
-        f"{need} are needed to compare before and after.",
+        f"The {c.words.baseline} has {base.onset_days} days on which a migraine began; at "
+        f"least {need} are needed to {c.words.compare}.",
     )]
 
 
 def _too_few_weather_days(c: CaveatInputs) -> list[Finding]:
     need = c.config.min_covered_days
     out = []
-    for name, label in COMPARED_PERIODS:
+    for name, label in compared_periods(c.words):
         period = c.periods[name]
         known = weather_known_days(period)
         if period.covered_days >= need and known < need:
@@ -85,7 +92,7 @@ def _too_few_weather_days(c: CaveatInputs) -> list[Finding]:
 def _assumed_completeness(c: CaveatInputs) -> list[Finding]:
     """Amendment A1: how many covered days of each period were assumed complete."""
     parts = []
-    for name, label in COMPARED_PERIODS:
+    for name, label in compared_periods(c.words):
         start, end = c.bounds[name]
         covered = c.periods[name].covered_days
         assumed = min(c.series.assumed_days(start, end), covered)
@@ -111,7 +118,8 @@ def _followup_incomplete(c: CaveatInputs) -> list[Finding]:
     done = (fu_end - fu_start).days + 1
     return [Finding(
         "followup_incomplete",
-        f"The follow-up is still running: {done} of {c.config.followup_days} days so far.",
+        f"The {c.words.followup} is still running: {done} of {c.config.followup_days} days "
+        "so far.",
     )]
 
 
@@ -119,16 +127,17 @@ def _late_tracking_start(c: CaveatInputs) -> list[Finding]:
     baseline_start = c.bounds["baseline"][0]
     if c.series.tracking_start <= baseline_start:
         return []
+    w = c.words
     return [Finding(
         "late_tracking_start",
-        f"Tracking began on {c.series.tracking_start.isoformat()}, after the baseline "
-        f"start ({baseline_start.isoformat()}), so the baseline is shorter.",
+        f"Tracking began on {c.series.tracking_start.isoformat()}, after the start of the "
+        f"{w.baseline} ({baseline_start.isoformat()}), so the {w.baseline} is shorter.",
     )]
 
 
 def _low_pressure_coverage(c: CaveatInputs) -> list[Finding]:
     out = []
-    for name, label in COMPARED_PERIODS:
+    for name, label in compared_periods(c.words):
         p = c.periods[name]
         if p.covered_days == 0:
             continue
@@ -170,7 +179,8 @@ def _season_difference(c: CaveatInputs) -> list[Finding]:
     return [Finding(
         "season_difference",
         f"Pressure-fall days were {'more' if sf > sb else 'less'} common in the "
-        f"follow-up ({sf * 100:.0f}% of days) than in the baseline ({sb * 100:.0f}%). "
+        f"{c.words.followup} ({sf * 100:.0f}% of days) than in the {c.words.baseline} "
+        f"({sb * 100:.0f}%). "
         "Weather-linked day counts depend on this; the weather-sensitivity comparison "
         "(onsets on pressure-fall days against other days within each period) does not.",
     )]
@@ -181,6 +191,15 @@ def _regression_to_the_mean(c: CaveatInputs) -> list[Finding]:
     change = c.comparison.mmd_change
     if change is None or change >= 0:
         return []
+    if c.words == COMPARISON_WORDS:
+        return [Finding(
+            "regression_to_the_mean",
+            "Migraine frequency rises and falls by itself, so migraine days can fall between "
+            "two assessment periods with nothing else changing (in simulation, people first "
+            "assessed at their worst third had 19% fewer migraine days afterwards). This is "
+            "why the clinic follows comparison patients: their change shows how much migraine "
+            "days change anyway.",
+        )]
     return [Finding(
         "regression_to_the_mean",
         "Migraine frequency rises and falls by itself, and a course often begins when it is at "

@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING
 
 from .config import MethodConfig
 from .wording import (
+    COMPARISON_WORDS,
+    CourseWords,
     change_clause,
+    course_words,
     format_days,
     format_interval,
     format_p_value,
@@ -42,12 +45,35 @@ VERDICTS: dict[str, str] = {
     "pressure falls changed since the course: the data fit a weaker, an unchanged and a "
     "stronger link alike.",
 }
+#: The same verdicts for a comparison patient (wait-list or usual care, A8): the same codes,
+#: said of two assessment periods, never of a course.
+COMPARISON_VERDICTS: dict[str, str] = {
+    "insufficient_data": "There is not yet enough diary data in the two assessment periods "
+    "for a conclusion; the caveats below say what is missing.",
+    "interim": "The second assessment period is still running, so this is an interim look: "
+    "the numbers below may still change, and no conclusion is drawn before it ends.",
+    "weather_link_weakened": "From the first to the second assessment period, new migraine "
+    "attacks began less often on pressure-fall days, compared with other days: the link "
+    "between attacks and pressure falls became weaker.",
+    "weather_link_strengthened": "From the first to the second assessment period, new "
+    "migraine attacks began more often on pressure-fall days, compared with other days: the "
+    "link between attacks and pressure falls became stronger.",
+    "weather_link_not_settled": "The diary does not show whether the link between attacks and "
+    "pressure falls changed between the two assessment periods: the data fit a weaker, an "
+    "unchanged and a stronger link alike.",
+}
 #: Verdict codes that are conclusions (the others say why there is none yet).
 SETTLED_VERDICTS = ("weather_link_weakened", "weather_link_strengthened")
 
 
-#: The two periods compared, with the label a sentence uses for each.
-COMPARED_PERIODS = (("baseline", "baseline"), ("followup", "follow-up"))
+def compared_periods(words: CourseWords) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The two compared periods with the labels ``words`` gives them (A8)."""
+    return (("baseline", words.baseline), ("followup", words.followup))
+
+
+def verdict_text(code: str, kind: str | None = None) -> str:
+    """The verdict's sentence for a course of this kind (a comparison patient's own, A8)."""
+    return (COMPARISON_VERDICTS if course_words(kind) == COMPARISON_WORDS else VERDICTS)[code]
 
 Periods = dict[str, "PeriodStats"]
 Bounds = dict[str, tuple[date, date | None]]
@@ -95,7 +121,8 @@ def decide_verdict(comparison: Comparison, sufficient: bool, final: bool = True)
 # --------------------------------------------------------------------------- findings
 
 
-def _change_summary(_periods: Periods, comp: Comparison, _cfg: MethodConfig) -> list[Finding]:
+def _change_summary(_periods: Periods, comp: Comparison, _cfg: MethodConfig,
+                    w: CourseWords) -> list[Finding]:
     """One sentence with the direction of all three day counts (amendment A3)."""
     rr = comp.rate_ratio
     if rr["all"].estimate is None and rr["all"].ci_low is None:
@@ -103,10 +130,11 @@ def _change_summary(_periods: Periods, comp: Comparison, _cfg: MethodConfig) -> 
     clauses = [change_clause("all migraine days", rr["all"]),
                change_clause("weather-linked days", rr["weather_linked"]),
                change_clause("non-weather days", rr["non_weather"])]
-    return [Finding("change_summary", f"Since the course, {'; '.join(clauses)}.")]
+    return [Finding("change_summary", f"{w.since}, {'; '.join(clauses)}.")]
 
 
-def _mmd_change(periods: Periods, comp: Comparison, _cfg: MethodConfig) -> list[Finding]:
+def _mmd_change(periods: Periods, comp: Comparison, _cfg: MethodConfig,
+                w: CourseWords) -> list[Finding]:
     if comp.mmd_change is None:
         return []
     base, fu = periods["baseline"], periods["followup"]
@@ -114,12 +142,13 @@ def _mmd_change(periods: Periods, comp: Comparison, _cfg: MethodConfig) -> list[
     return [Finding(
         "mmd_change",
         f"{change_clause('Migraine days', comp.rate_ratio['all'])}: "
-        f"{format_days(base.mmd)} per 28 days in the baseline and {format_days(fu.mmd)} in "
-        f"the follow-up (change {comp.mmd_change:+.1f}{pct}).",
+        f"{format_days(base.mmd)} per 28 days in the {w.baseline} and {format_days(fu.mmd)} "
+        f"in the {w.followup} (change {comp.mmd_change:+.1f}{pct}).",
     )]
 
 
-def _responder(_periods: Periods, comp: Comparison, _cfg: MethodConfig) -> list[Finding]:
+def _responder(_periods: Periods, comp: Comparison, _cfg: MethodConfig,
+               _w: CourseWords) -> list[Finding]:
     if comp.responder_50 is None:
         return []
     text = ("Migraine days per 28 days fell by half or more (50% responder)."
@@ -128,7 +157,8 @@ def _responder(_periods: Periods, comp: Comparison, _cfg: MethodConfig) -> list[
     return [Finding("responder_50", text)]
 
 
-def _class_changes(periods: Periods, comp: Comparison, cfg: MethodConfig) -> list[Finding]:
+def _class_changes(periods: Periods, comp: Comparison, cfg: MethodConfig,
+                   w: CourseWords) -> list[Finding]:
     base, fu = periods["baseline"], periods["followup"]
     out = []
     for key, label in (("weather_linked", "Weather-linked"), ("non_weather", "Non-weather")):
@@ -139,8 +169,8 @@ def _class_changes(periods: Periods, comp: Comparison, cfg: MethodConfig) -> lis
         out.append(Finding(
             f"{key}_change",
             f"{change_clause(f'{label} migraine days', iv)}: "
-            f"{format_days(getattr(base, rate))} per 28 days in the baseline and "
-            f"{format_days(getattr(fu, rate))} in the follow-up; rate ratio "
+            f"{format_days(getattr(base, rate))} per 28 days in the {w.baseline} and "
+            f"{format_days(getattr(fu, rate))} in the {w.followup}; rate ratio "
             f"{format_ratio(iv.estimate)} ({format_interval(iv, cfg.confidence)}).",
         ))
     return out
@@ -159,8 +189,8 @@ def _fell_but_not_specific(verdict: str, comp: Comparison) -> list[Finding]:
     )]
 
 
-def _ratio_of_rate_ratios(_periods: Periods, comp: Comparison,
-                          cfg: MethodConfig) -> list[Finding]:
+def _ratio_of_rate_ratios(_periods: Periods, comp: Comparison, cfg: MethodConfig,
+                          _w: CourseWords) -> list[Finding]:
     rrr = comp.ratio_of_rate_ratios
     if rrr.estimate is None:
         return []
@@ -173,7 +203,8 @@ def _ratio_of_rate_ratios(_periods: Periods, comp: Comparison,
     )]
 
 
-def _sensitivity(periods: Periods, comp: Comparison, cfg: MethodConfig) -> list[Finding]:
+def _sensitivity(periods: Periods, comp: Comparison, cfg: MethodConfig,
+                 w: CourseWords) -> list[Finding]:
     sens = comp.sensitivity_ratio
     if sens.estimate is None and sens.ci_low is None:
         return []
@@ -185,16 +216,17 @@ def _sensitivity(periods: Periods, comp: Comparison, cfg: MethodConfig) -> list[
         "weather_sensitivity_change",
         "New migraine attacks began "
         f"{format_ratio(eb)} times as often on pressure-fall days as on other days in the "
-        f"baseline and {format_ratio(ef)} times as often in the follow-up; the ratio of the "
-        f"two is {ratio} ({format_interval(sens, cfg.confidence)}, "
+        f"{w.baseline} and {format_ratio(ef)} times as often in the {w.followup}; the ratio "
+        f"of the two is {ratio} ({format_interval(sens, cfg.confidence)}, "
         f"{format_p_value(sens.p_value)}). Below 1 means the link with pressure falls "
         "became weaker.",
     )]
 
 
-def _attributable(periods: Periods, _comp: Comparison, _cfg: MethodConfig) -> list[Finding]:
+def _attributable(periods: Periods, _comp: Comparison, _cfg: MethodConfig,
+                  w: CourseWords) -> list[Finding]:
     out = []
-    for name, label in COMPARED_PERIODS:
+    for name, label in compared_periods(w):
         am = periods[name].attributable_mmd
         if am is not None:
             out.append(Finding(
@@ -206,16 +238,22 @@ def _attributable(periods: Periods, _comp: Comparison, _cfg: MethodConfig) -> li
     return out
 
 
-_FINDING_RULES: tuple[Callable[[Periods, Comparison, MethodConfig], list[Finding]], ...] = (
+_FindingRule = Callable[[Periods, "Comparison", MethodConfig, CourseWords], list[Finding]]
+_FINDING_RULES: tuple[_FindingRule, ...] = (
     _change_summary, _mmd_change, _responder, _class_changes, _ratio_of_rate_ratios, _sensitivity,
     _attributable,
 )
 
 
 def build_findings(verdict: str, periods: Periods, comp: Comparison,
-                   cfg: MethodConfig) -> list[Finding]:
-    """The verdict sentence first, then one finding per computable estimate (DESIGN 9)."""
-    out = [Finding(verdict, VERDICTS[verdict]), *_fell_but_not_specific(verdict, comp)]
+                   cfg: MethodConfig, kind: str | None = None) -> list[Finding]:
+    """The verdict sentence first, then one finding per computable estimate (DESIGN 9).
+
+    ``kind`` is the course's kind: a comparison patient's sentences speak of two assessment
+    periods (:func:`correlation.wording.course_words`, A8); the codes are the same.
+    """
+    words = course_words(kind)
+    out = [Finding(verdict, verdict_text(verdict, kind)), *_fell_but_not_specific(verdict, comp)]
     for rule in _FINDING_RULES:
-        out.extend(rule(periods, comp, cfg))
+        out.extend(rule(periods, comp, cfg, words))
     return out

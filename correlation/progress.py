@@ -13,6 +13,7 @@ from typing import Any
 
 from .config import MethodConfig
 from .report import Report, weather_known_days
+from .wording import course_words
 
 
 @dataclass(frozen=True)
@@ -46,23 +47,25 @@ def _followup_days_left(report: Report, cfg: MethodConfig, today: date) -> int:
 def _diary_days(report: Report, cfg: MethodConfig, today: date) -> list[Progress]:
     out = []
     need = cfg.min_covered_days
+    w = course_words(report.course.kind)
+    first, second = w.capital(w.baseline), w.capital(w.followup)
     base = report.periods["baseline"].covered_days
     if base < need:
         out.append(Progress(
-            "baseline_days", "Baseline diary days", base, need, None,
-            f"Baseline: {base} of {need} diary days. The baseline lies before the course, so "
-            "it grows only if earlier diary entries are added (for example by importing a "
-            "past diary).",
+            "baseline_days", f"{first} diary days", base, need, None,
+            f"{first}: {base} of {need} diary days. The {w.baseline} lies before "
+            f"{w.start_event}, so it grows only if earlier diary entries are added (for "
+            "example by importing a past diary).",
         ))
     fu = report.periods["followup"].covered_days
     if fu < need:
         missing = need - fu
         weeks = _weeks(missing) if _followup_days_left(report, cfg, today) >= missing else None
         when = (f"about {weeks} more week{'s' if weeks != 1 else ''} of diary"
-                if weeks is not None else "more days than the follow-up has left")
+                if weeks is not None else f"more days than the {w.followup} has left")
         out.append(Progress(
-            "followup_days", "Follow-up diary days", fu, need, weeks,
-            f"Follow-up: {fu} of {need} diary days; {when}.",
+            "followup_days", f"{second} diary days", fu, need, weeks,
+            f"{second}: {fu} of {need} diary days; {when}.",
         ))
     return out
 
@@ -71,17 +74,20 @@ def _baseline_onsets(report: Report, cfg: MethodConfig) -> list[Progress]:
     onsets = report.periods["baseline"].onset_days
     if onsets >= cfg.min_baseline_onsets:
         return []
+    w = course_words(report.course.kind)
+    first = w.capital(w.baseline)
     return [Progress(
-        "baseline_onsets", "Baseline days on which a migraine began", onsets,
+        "baseline_onsets", f"{first} days on which a migraine began", onsets,
         cfg.min_baseline_onsets, None,
-        f"Baseline: a migraine began on {onsets} of the {cfg.min_baseline_onsets} days needed "
-        "to compare before and after.",
+        f"{first}: a migraine began on {onsets} of the {cfg.min_baseline_onsets} days needed "
+        f"to {w.compare}.",
     )]
 
 
 def _weather_days(report: Report, cfg: MethodConfig) -> list[Progress]:
     out = []
-    for name, label in (("baseline", "Baseline"), ("followup", "Follow-up")):
+    w = course_words(report.course.kind)
+    for name, label in (("baseline", w.capital(w.baseline)), ("followup", w.capital(w.followup))):
         period = report.periods[name]
         known = weather_known_days(period)
         if period.covered_days >= cfg.min_covered_days and known < cfg.min_covered_days:

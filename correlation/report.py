@@ -371,7 +371,7 @@ def analyze(
     return Report(
         generated_at=generated_at, config=cfg, course=series.course, periods=periods,
         comparison=comp, verdict=verdict,
-        findings=build_findings(verdict, periods, comp, cfg),
+        findings=build_findings(verdict, periods, comp, cfg, series.course.kind),
         warnings=build_caveats(CaveatInputs(series, periods, comp, cfg, bounds)),
         days=days, timezone=series.timezone,
     )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from .report import PERIOD_NAMES, Report
 from .stats import Interval, TestedInterval
-
-_LABELS = {"baseline": "Baseline", "treatment": "Treatment", "followup": "Follow-up"}
+from .wording import course_words
 
 
 def _num(x: float | None, digits: int = 1) -> str:
@@ -29,9 +28,11 @@ def render_text(report: Report) -> str:
     """One-page plain-text clinician summary of a report (DESIGN report contract)."""
     cfg = report.config
     c = report.course
+    words = course_words(c.kind)
+    labels = dict(zip(PERIOD_NAMES, words.periods, strict=True))
     lines = [
         "Migraine and weather: summary for the clinician",
-        f"{c.kind} course {c.started_on.isoformat()} to {c.ended_on.isoformat()}; "
+        f"{words.dates(c.kind, c.started_on.isoformat(), c.ended_on.isoformat())}; "
         f"generated {report.generated_at.isoformat(timespec='minutes')}.",
         f"Pressure-fall days: a fall of at least {cfg.drop_threshold_hpa:g} hPa within "
         f"{cfg.window_hours} h on the day or in the {cfg.lag_days} day(s) before "
@@ -39,14 +40,14 @@ def render_text(report: Report) -> str:
         "",
         f"Overall: {report.findings[0].text if report.findings else report.verdict}",
         "",
-        f"{'Period':<10} {'Dates':<23} {'Days':>5} {'MMD':>6} {'Weather':>8} {'Other':>6} "
+        f"{'Period':<13} {'Dates':<23} {'Days':>5} {'MMD':>6} {'Weather':>8} {'Other':>6} "
         f"{'Onset ratio (CI)':>24}",
     ]
     for name in PERIOD_NAMES:
         p = report.periods[name]
         dates = f"{p.start.isoformat()}..{p.end.isoformat() if p.end else '(not yet)'}"
         lines.append(
-            f"{_LABELS[name]:<10} {dates:<23} {p.covered_days:>5} {_num(p.mmd):>6} "
+            f"{labels[name]:<13} {dates:<23} {p.covered_days:>5} {_num(p.mmd):>6} "
             f"{_num(p.weather_linked_mmd):>8} {_num(p.non_weather_mmd):>6} "
             f"{_ratio(p.exposure_rate_ratio):>24}"
         )
@@ -55,7 +56,8 @@ def render_text(report: Report) -> str:
         "non-weather migraine days per 28 days; onset ratio = how many times as often attacks "
         "began on pressure-fall days as on other days.",
         "",
-        f"Follow-up compared with baseline ({round(cfg.confidence * 100)}% intervals):",
+        f"{words.capital(words.followup)} compared with {words.baseline} "
+        f"({round(cfg.confidence * 100)}% intervals):",
     ]
     comp = report.comparison
     lines.append(f"  Change in MMD: {_num(comp.mmd_change)}"

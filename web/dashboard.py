@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from correlation.cohort import first_guardrail_reason
 from correlation.progress import guardrail_progress
-from correlation.wording import fit_range, sensitivity_in_words, times_as_often
+from correlation.wording import course_words, fit_range, sensitivity_in_words, times_as_often
 from tracker.cells import patient_cell_ids
 from tracker.models import User
 from tracker.reports.access import ReportView, clinician_summaries, view_report
@@ -89,7 +89,7 @@ def patient_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def wording_helpers() -> dict[str, Any]:
     """Sentences about numbers for the templates, from correlation.wording (one place)."""
     return {"sensitivity_in_words": sensitivity_in_words, "fit_range": fit_range,
-            "times_as_often": times_as_often}
+            "times_as_often": times_as_often, "course_words": course_words}
 
 
 def _bundle() -> tuple[str, str]:

@@ -322,3 +322,21 @@ def test_downgrade_drops_the_queue_and_upgrade_restores_it(qengine):
     assert queue_objects(qengine) == 0
     upgrade(qengine)
     assert queue_objects(qengine) == before
+
+
+def test_a_provider_error_runs_the_task_again_a_refusal_fails_it(qengine, qctx, procs, fake):
+    add_patients(qengine, SITES[:2], course=False)
+    settings = dataclasses.replace(qctx.settings, jobs=dataclasses.replace(
+        qctx.settings.jobs, task_cells=1))
+    fake.script = ["500", "400"]  # task 1's first request, then task 2's (one worker)
+    run_id = enqueue_job(dataclasses.replace(qctx, settings=settings), "pull-recent")
+    procs.start("worker")
+    run = wait_for(lambda: settled(qengine, "pull-recent"), timeout=60)
+    assert run.id == run_id and run.status == "partial"
+    assert (run.tasks_done, run.tasks_failed, run.cells_done, run.cells_failed) == (1, 1, 1, 1)
+    assert "HTTP 400" in run.error and "HTTP 500" not in run.error
+    assert len(fake.requests) == 3  # 500, 400, then task 1 again (after 4 s): 200
+    with qengine.connect() as conn:
+        failed = conn.execute(text("SELECT attempts FROM procrastinate_jobs "
+                                   "WHERE status = 'failed'")).scalars().all()
+    assert failed == []  # a refused request is counted failed by the task, not retried

@@ -14,16 +14,14 @@ from sqlalchemy.orm import Session
 from tracker.clock import utcnow
 from tracker.diary.attack_input import AttackInput
 from tracker.diary.attacks import (
-    delete_attack,
     end_attack,
     get_attack,
     list_attacks,
     record_attack,
     update_attack,
 )
-from tracker.diary.checkins import delete_checkin, list_checkins, record_checkin
+from tracker.diary.checkins import list_checkins, record_checkin
 from tracker.diary.courses import (
-    delete_course,
     get_course,
     list_courses,
     record_course,
@@ -33,7 +31,6 @@ from tracker.diary.day_clash import CheckinClashError, day_label
 from tracker.diary.fill import fill_headache_free_days, fill_preview
 from tracker.diary.profile import (
     add_location_period,
-    delete_location_period,
     list_location_periods,
     local_today,
     set_pressure_unit,
@@ -42,6 +39,7 @@ from tracker.diary.profile import (
 )
 from tracker.errors import TrackerError
 from tracker.models import User
+from web import attack_now, deletion
 from web.access import me, role_required
 from web.db import db_session
 from web.errors import MESSAGES
@@ -58,6 +56,8 @@ from web.forms import (
 )
 
 bp = Blueprint("diary", __name__)
+attack_now.register(bp)  # "Log attack now" and its follow-up page
+deletion.register(bp)  # confirm, delete, undo
 
 
 def _zone() -> ZoneInfo:
@@ -201,36 +201,20 @@ def edit(attack_id: int) -> ResponseReturnValue:
 @bp.route("/attacks/<id:attack_id>/end", methods=["POST"])
 @role_required("patient")
 def end(attack_id: int) -> ResponseReturnValue:
-    """End an ongoing attack now."""
+    """End an ongoing attack now (back to its follow-up page when it came from there)."""
     session = db_session()
+    back = (url_for("diary.follow_up", attack_id=attack_id)
+            if request.form.get("back") == "now" else url_for("diary.attacks"))
     get_attack(session, me(), attack_id)  # someone else's: NotFoundError -> 404
     try:
         end_attack(session, me(), attack_id)
     except TrackerError as exc:
         session.rollback()
         flash(f"Not saved: {exc.message}.")
-        return redirect(url_for("diary.attacks"))
+        return redirect(back)
     session.commit()
     flash("Attack ended.")
-    return redirect(url_for("diary.attacks"))
-
-
-@bp.route("/attacks/<id:attack_id>/delete", methods=["POST"])
-@role_required("patient")
-def delete(attack_id: int) -> ResponseReturnValue:
-    """Delete one of the patient's attacks."""
-    return _delete(delete_attack, attack_id, "attack", "diary.attacks")
-
-
-def _delete(remove: Callable[[Session, User, int], None], record_id: int, what: str,
-            back: str) -> ResponseReturnValue:
-    """Delete one of the patient's records (NotFoundError, so 404, for anyone else's), then
-    show the list."""
-    session = db_session()
-    remove(session, me(), record_id)
-    session.commit()
-    flash(f"{what[0].upper()}{what[1:]} deleted.")
-    return redirect(url_for(back))
+    return redirect(back)
 
 
 @bp.route("/checkins", methods=["GET", "POST"])
@@ -284,13 +268,6 @@ def checkins_fill() -> ResponseReturnValue:
     return redirect(url_for("diary.checkins"))
 
 
-@bp.route("/checkins/<id:checkin_id>/delete", methods=["POST"])
-@role_required("patient")
-def checkin_delete(checkin_id: int) -> ResponseReturnValue:
-    """Delete a check-in entered by mistake."""
-    return _delete(delete_checkin, checkin_id, "check-in", "diary.checkins")
-
-
 @bp.route("/courses", methods=["GET", "POST"])
 @role_required("patient")
 def courses() -> ResponseReturnValue:
@@ -325,13 +302,6 @@ def course_edit(course_id: int) -> ResponseReturnValue:
     return render_template("course_edit.html", form=form, course=course), status
 
 
-@bp.route("/courses/<id:course_id>/delete", methods=["POST"])
-@role_required("patient")
-def course_delete(course_id: int) -> ResponseReturnValue:
-    """Delete a treatment course."""
-    return _delete(delete_course, course_id, "treatment course", "diary.courses")
-
-
 @bp.route("/locations", methods=["GET", "POST"])
 @role_required("patient")
 def locations() -> ResponseReturnValue:
@@ -356,13 +326,6 @@ def locations() -> ResponseReturnValue:
     return render_template("locations.html", form=form,
                            periods=list_location_periods(session, patient),
                            action=ActionForm()), status
-
-
-@bp.route("/locations/<id:period_id>/delete", methods=["POST"])
-@role_required("patient")
-def location_delete(period_id: int) -> ResponseReturnValue:
-    """Delete a location period."""
-    return _delete(delete_location_period, period_id, "location", "diary.locations")
 
 
 @bp.route("/settings", methods=["GET", "POST"])

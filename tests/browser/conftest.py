@@ -113,6 +113,7 @@ class Visit:
 
     def charts_rendered(self) -> int:
         """Wait for every chart container to render and return how many there are."""
+        self.page.wait_for_load_state("load")  # after a click, the new page is fully parsed
         boxes = self.page.locator("[data-chart]")
         count = boxes.count()
         for i in range(count):

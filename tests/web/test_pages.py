@@ -66,7 +66,8 @@ def test_treatment_courses(app, session_factory):
         "kind": "PRT", "started_on": "2026-01-11", "ended_on": "2026-02-21"}).status_code == 302
     page = client.get("/courses").get_data(as_text=True)
     assert "2026-01-11" in page and "2026-03-01" in page
-    assert client.post(f"/courses/{course}/delete").status_code == 302
+    deleted = client.post(f"/courses/{course}/delete")  # answers with its Undo button
+    assert deleted.status_code == 200 and "Undo" in deleted.get_data(as_text=True)
     assert "2026-01-11" not in client.get("/courses").get_data(as_text=True)
 
 

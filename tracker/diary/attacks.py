@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
 from tracker.diary.attack_input import ATTACK_FIELDS, AttackInput, validate_attack
+from tracker.diary.attack_overlap import overlap_message
 from tracker.diary.day_clash import settle_checkin_clash
 from tracker.diary.locks import lock_patient_diary
 from tracker.diary.profile import require_patient
@@ -45,8 +46,8 @@ def check_overlap(
         stmt = stmt.where(Attack.id != exclude_id)
     clash = session.scalars(stmt.limit(1)).first()
     if clash is not None:
-        when = clash.started_at.isoformat(timespec="minutes")
-        raise ConflictError(f"it overlaps the attack that started {when}", "started_at")
+        zone = patient.profile.timezone if patient.profile is not None else "UTC"
+        raise ConflictError(overlap_message(clash.started_at, zone), "started_at")
 
 
 def record_attack(

@@ -7,6 +7,7 @@ from sqlalchemy import MetaData
 
 def all_metadata() -> list[MetaData]:
     """Return the MetaData of tracker, weather and jobs (imported lazily)."""
+    import tracker.clinical_models  # noqa: F401  (its tables are on tracker's Base)
     import tracker.reminder_models  # noqa: F401  (its tables are on tracker's Base)
     from jobs.models import Base as JobsBase
     from tracker.models import Base as TrackerBase

@@ -21,11 +21,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from tracker.diary.attack_input import ATTACK_KINDS
+from tracker.diary.clinical_terms import FUNCTION_LEVELS
 from weather.sqltypes import NAMING_CONVENTION, UTCDateTime
 
 ROLES = ("patient", "clinician", "admin")
@@ -83,6 +85,10 @@ class PatientProfile(Base):
     records_every_day_from: Mapped[date | None] = mapped_column(Date)
     #: When anything the report reads from the diary last changed (set on every flush).
     diary_changed_at: Mapped[datetime | None]
+    #: Optional diary parts (issue #16), off until the patient turns them on.
+    tracks_triggers: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=false())
+    tracks_cycle: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     user: Mapped[User] = relationship(back_populates="profile")
 
@@ -116,6 +122,7 @@ class Attack(Base):
         CheckConstraint("intensity BETWEEN 0 AND 10", name="intensity"),
         CheckConstraint("threat BETWEEN 0 AND 10", name="threat"),
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="end_after_start"),
+        CheckConstraint(_in("function", FUNCTION_LEVELS), name="function"),
         Index("ix_attacks_patient_started", "patient_id", "started_at"),
         UniqueConstraint("patient_id", "client_id"),
     )
@@ -135,6 +142,10 @@ class Attack(Base):
     source: Mapped[str] = mapped_column(String(8), default="web")
     #: the phone's own id for an attack logged offline (idempotency key: a retry finds it)
     client_id: Mapped[str | None] = mapped_column(String(64))
+    #: "What could you do?" (tracker.diary.clinical_terms.FUNCTION_LEVELS)
+    function: Mapped[str | None] = mapped_column(String(8))
+    #: trigger tags the patient gave (clinical_terms.TRIGGER_TAGS), when they track triggers
+    triggers: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

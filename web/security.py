@@ -15,7 +15,7 @@ from web.extensions import login_manager
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
+    "form-action 'self'; frame-ancestors 'none'; worker-src 'self'; manifest-src 'self'"
 )
 #: Responses that may carry health data are never stored by browsers or shared caches.
 NO_STORE = "no-store, private"

@@ -11,15 +11,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apiflask.views import MethodView
+from flask import request
 from flask.typing import ResponseReturnValue
 
 from tracker.diary.attack_input import ATTACK_RULES, AttackInput
 from tracker.diary.attacks import (
+    CLIENT_ID,
     attack_input,
     delete_attack,
+    end_by_client_id,
     get_attack,
     list_attacks,
     record_attack,
+    record_attack_once,
     update_attack,
 )
 from tracker.diary.checkins import delete_checkin, list_checkins, record_checkin
@@ -38,7 +42,7 @@ from tracker.diary.profile import (
     list_location_periods,
     local_today,
 )
-from tracker.errors import ConflictError
+from tracker.errors import ConflictError, ValidationError
 from web.api import schemas
 from web.api.core import api_user, body, bp, found, no_content, operation, role
 from web.db import db_session
@@ -75,27 +79,68 @@ def attacks_list(query_data: dict[str, Any]) -> ResponseReturnValue:
     return {"items": [local_attack(a, zone) for a in items]}
 
 
+#: The header that may carry a create's idempotency key instead of ``client_id``.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
 @bp.post("/attacks")
 @operation("createAttack", "Log an attack", errors=(400, 409), description=(
     f"{_PATIENT} An attack on a day with a headache-free check-in gets 409 unless "
-    "`replace_checkin` is true; that check-in then becomes not headache-free."),
-    rules=ATTACK_RULES)
+    "`replace_checkin` is true; that check-in then becomes not headache-free. Idempotent with "
+    f"a device id: `client_id` in the body, or the `{IDEMPOTENCY_HEADER}` header (the same "
+    "value if both are sent). A repeated create with an id already stored for this patient "
+    "answers 200 with the stored attack (as it is now) and stores nothing."),
+    rules=ATTACK_RULES, responses={200: "The attack stored under this `client_id` already."})
 @role("patient")
 @body(schemas.AttackCreate)
 @bp.output(schemas.Attack, status_code=201, description="The stored attack.")
 def attacks_create(json_data: dict[str, Any]) -> ResponseReturnValue:
-    """Log an attack (validated by the same code as the pages)."""
+    """Log an attack (validated by the same code as the pages), once per device id."""
     session = db_session()
     replace = json_data.pop(REPLACE_CHECKIN.name)
+    client_id = _client_id(json_data.pop(CLIENT_ID.name, None))
+    patient = api_user()
     try:
-        attack = record_attack(session, api_user(), AttackInput(**json_data), source="api",
-                               replace_checkin=replace)
+        if client_id is None:
+            attack, created = record_attack(session, patient, AttackInput(**json_data),
+                                            source="api", replace_checkin=replace), True
+        else:
+            attack, created = record_attack_once(session, patient, AttackInput(**json_data),
+                                                 client_id, source="api",
+                                                 replace_checkin=replace)
     except CheckinClashError as exc:
         listed = ", ".join(day_label(d) for d in exc.days)
         raise ConflictError(
             f"{listed} has a headache-free check-in; send replace_checkin: true to log the "
             "attack and change that check-in to not headache-free", REPLACE_CHECKIN.name,
         ) from exc
+    session.commit()
+    return local_attack(attack, _zone()), 201 if created else 200
+
+
+def _client_id(in_body: str | None) -> str | None:
+    """The create's device id: the body's ``client_id`` or the Idempotency-Key header."""
+    header = request.headers.get(IDEMPOTENCY_HEADER)
+    if header is not None and in_body is not None and header != in_body:
+        raise ValidationError(f"the {IDEMPOTENCY_HEADER} header and client_id differ",
+                              CLIENT_ID.name)
+    return in_body if in_body is not None else header
+
+
+@bp.post("/attacks/end")
+@operation("endAttackByClientId", "End the attack stored under a device id (idempotent)",
+           errors=(400, 404, 409), description=(
+               f"{_PATIENT} Sets `ended_at` (default: now) of the attack logged with this "
+               "`client_id`. An attack that has an end already is answered as it is, so a "
+               "retried send changes nothing."), rules={"ended_at": ATTACK_RULES["ended_at"]})
+@role("patient")
+@body(schemas.AttackEnd)
+@bp.output(schemas.Attack, description="The attack, ended.")
+def attacks_end(json_data: dict[str, Any]) -> ResponseReturnValue:
+    """End the attack a device logged under its own id; repeating it changes nothing."""
+    session = db_session()
+    attack = end_by_client_id(session, api_user(), json_data[CLIENT_ID.name],
+                              json_data.get("ended_at"))
     session.commit()
     return local_attack(attack, _zone())
 

@@ -7,11 +7,13 @@ once in :mod:`tracker.diary.attack_input` and :mod:`tracker.diary.fields`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
 
 from tracker.diary.attack_input import ATTACK_RULES
+from tracker.diary.attacks import CLIENT_ID
 from tracker.diary.fields import (
     CHECKIN_RULES,
     COURSE_RULES,
@@ -91,15 +93,23 @@ class Error(ApiSchema):
 AttackInput = request_schema("AttackInput", ATTACK_RULES)
 #: POST /attacks: the attack's fields plus the A1 confirmation for a headache-free day.
 AttackCreate = request_schema("AttackCreate", {**ATTACK_RULES,
-                                               REPLACE_CHECKIN.name: REPLACE_CHECKIN})
+                                               REPLACE_CHECKIN.name: REPLACE_CHECKIN,
+                                               CLIENT_ID.name: CLIENT_ID})
 AttackPatch = request_schema("AttackPatch", ATTACK_RULES, patch=True)
 Attack = _schema("Attack", {
     "id": _id(), **response_members(ATTACK_RULES),
     "source": _required(fields.String(validate=validate.OneOf(("web", "api", "import")))),
+    CLIENT_ID.name: _required(fields.String(allow_none=True, metadata={
+        "description": "The device's id given when the attack was logged, else null."})),
     "created_at": _required(fields.DateTime()),
     "updated_at": _required(fields.DateTime()),
 })
 AttackList = list_schema("AttackList", Attack)
+#: POST /attacks/end: end the attack a device stored under its own id (idempotent).
+AttackEnd = _schema("AttackEnd", {
+    CLIENT_ID.name: field_for(replace(CLIENT_ID, required=True, nullable=False)),
+    "ended_at": field_for(ATTACK_RULES["ended_at"]),
+})
 AttackRange = _schema("AttackRange", {
     "from": Day(validate=DayBounds(False), metadata={
         "description": f"First local day (inclusive) an attack starts on; {DAY_BOUNDS}."}),
@@ -140,7 +150,8 @@ ReportQuery = _schema("ReportQuery", {
 
 #: Every schema of the document, by name (for tests and the spec processor).
 SCHEMAS: dict[str, Any] = {cls.__name__: cls for cls in (
-    Error, AttackInput, AttackCreate, AttackPatch, Attack, AttackList, CheckInInput, CheckIn,
+    Error, AttackInput, AttackCreate, AttackPatch, Attack, AttackList, AttackEnd,
+    CheckInInput, CheckIn,
     CheckInList, CourseInput, Course, CourseList, LocationInput, Location, LocationList,
     RedeemInput, Patient, PatientList, ShareCode, ShareCodeList, Me, Report, OperatorStatus)}
 

@@ -44,6 +44,8 @@ class CohortRow:
     group: str = TREATED
     #: The baseline exposure rate ratio's estimate (the subgroup rule of issue #13).
     baseline_exposure_ratio: float | None = None
+    #: Baseline start and end, follow-up start and end (ISO dates; the A8 calendar check).
+    period_dates: tuple[str | None, ...] = (None,) * 4
 
     @property
     def has_enough_data(self) -> bool:
@@ -70,6 +72,8 @@ class CohortRow:
             data_reason=first_guardrail_reason([w.to_dict() for w in rep.warnings]),
             group=group_of_kind(rep.course.kind),
             baseline_exposure_ratio=_finite(b.exposure_rate_ratio.estimate),
+            period_dates=tuple(None if d is None else d.isoformat()
+                               for d in (b.start, b.end, f.start, f.end)),
         )
 
     @classmethod
@@ -97,6 +101,7 @@ class CohortRow:
             data_reason=first_guardrail_reason(report.get("warnings", [])),
             group=group_of_kind((report.get("course") or {}).get("kind")),
             baseline_exposure_ratio=(b.get("exposure_rate_ratio") or {}).get("estimate"),
+            period_dates=(b.get("start"), b.get("end"), f.get("start"), f.get("end")),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -331,7 +336,8 @@ def _compare(analysed: Sequence[CohortRow], confidence: float) -> GroupCompariso
     """The A8 contrasts over the analysed rows of both groups."""
     counts = np.array([r.count_row() for r in analysed], dtype=np.float64).reshape(-1, 8)
     return compare_groups([r.label for r in analysed], [r.group for r in analysed],
-                          [r.mmd_change for r in analysed], counts, confidence)
+                          [r.mmd_change for r in analysed], counts, confidence,
+                          [r.period_dates for r in analysed])
 
 
 def summarise_rows(rows: Sequence[CohortRow], confidence: float = 0.95,

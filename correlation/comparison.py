@@ -12,7 +12,14 @@ dates instead of a course; the periods are computed the same way. Two contrasts:
   interval (g and tau maximised at each delta) and a likelihood-ratio p for delta = 0.
 
 Each needs at least :data:`MIN_PER_GROUP` analysed (for the model: informative) patients in
-both groups; otherwise the result says what is missing. Pure numpy/scipy.
+both groups; otherwise the result says what is missing.
+
+A8 compares the groups "over the same calendar months". :class:`CalendarOverlap` checks it:
+each group's baseline days and follow-up days are counted by month of the year, and the two
+groups' month shares must overlap by at least :data:`MIN_MONTH_OVERLAP` (the sum over the 12
+months of the smaller share: 1 for the same months, 0 for none in common) in the baseline and
+in the follow-up; otherwise the contrasts carry a caveat and are marked as not like-for-like.
+Pure numpy/scipy.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -36,6 +44,13 @@ COMPARISON_LABEL = "Comparison: wait-list or usual care (assessment dates)"
 TREATED, COMPARISON = "treated", "comparison"
 #: Fewest analysed patients per group for either contrast.
 MIN_PER_GROUP = 2
+#: Least overlap of the groups' month-of-year shares, in the baseline and in the follow-up,
+#: for the contrasts to count as "over the same calendar months" (A8).
+MIN_MONTH_OVERLAP = 0.5
+#: A patient's period dates: (baseline start, baseline end, follow-up start, follow-up end),
+#: ISO strings or dates, None where a period has not begun.
+PeriodDates = tuple[Any, Any, Any, Any]
+_CALENDAR_PERIODS = (("baseline", "baseline", 0), ("followup", "follow-up", 2))
 
 
 def group_of_kind(kind: str | None) -> str:
@@ -91,6 +106,88 @@ class GroupTerm:
                 "n_comparison": self.n_comparison, "missing": self.missing}
 
 
+def month_days(spans: Sequence[tuple[Any, Any]]) -> np.ndarray:
+    """Days per month of the year (12 counts, January first) over inclusive date spans;
+    a span with a missing end, or ending before it starts, adds nothing."""
+    out = np.zeros(12, dtype=np.int64)
+    for start, end in spans:
+        if start is None or end is None:
+            continue
+        first, last = (v if isinstance(v, date) else date.fromisoformat(v) for v in (start, end))
+        if last < first:
+            continue
+        days = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + 1)
+        out += np.bincount(days.astype("datetime64[M]").astype(np.int64) % 12, minlength=12)
+    return out
+
+
+def month_overlap(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Sum over the months of the smaller of the two groups' shares; None if one has no days."""
+    ta, tb = float(np.sum(a)), float(np.sum(b))
+    if ta == 0 or tb == 0:
+        return None
+    return float(np.minimum(np.asarray(a) / ta, np.asarray(b) / tb).sum())
+
+
+@dataclass(frozen=True)
+class CalendarOverlap:
+    """Do the comparison patients' periods cover the treated patients' months of the year?
+
+    ``months[group][period]`` holds the 12 day counts; ``overlap[period]`` their overlap
+    (:func:`month_overlap`). Like-for-like when both periods overlap by MIN_MONTH_OVERLAP or
+    more (DESIGN A8: "over the same calendar months").
+    """
+
+    months: dict[str, dict[str, list[int]]]
+    overlap: dict[str, float | None]
+
+    @classmethod
+    def of(cls, groups: Sequence[str], periods: Sequence[PeriodDates]) -> CalendarOverlap:
+        """The months of each group's baseline and follow-up days (one entry per patient)."""
+        months: dict[str, dict[str, list[int]]] = {}
+        for grp in (TREATED, COMPARISON):
+            mine = [p for g, p in zip(groups, periods, strict=True) if g == grp]
+            months[grp] = {name: month_days([(p[i], p[i + 1]) for p in mine]).tolist()
+                           for name, _, i in _CALENDAR_PERIODS}
+        overlap = {name: month_overlap(np.array(months[TREATED][name]),
+                                       np.array(months[COMPARISON][name]))
+                   for name, _, _ in _CALENDAR_PERIODS}
+        return cls(months, overlap)
+
+    @property
+    def like_for_like(self) -> bool:
+        """Whether both periods' overlaps reach MIN_MONTH_OVERLAP."""
+        return all(v is not None and v >= MIN_MONTH_OVERLAP for v in self.overlap.values())
+
+    def caveat(self) -> str | None:
+        """The neutral sentence shown beside the contrasts when they are not like-for-like."""
+        if self.like_for_like:
+            return None
+        parts = []
+        for name, label, _ in _CALENDAR_PERIODS:
+            value = self.overlap[name]
+            if value is None:
+                parts.append(f"in the {label}, one group has no days yet to compare")
+            elif value < MIN_MONTH_OVERLAP:
+                parts.append(f"in the {label}, {value * 100:.0f}% of the days fall in the same "
+                             "months of the year")
+        return ("The comparison patients' periods do not cover the same months of the year as "
+                f"the treated patients' ({'; '.join(parts)}; at least "
+                f"{MIN_MONTH_OVERLAP * 100:.0f}% is needed in each period). Migraine days and "
+                "pressure-fall days change with the seasons, so the treated-minus-comparison "
+                "figures are not like-for-like and are best read with that in mind.")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict with the rule, the overlaps and the month counts (A8)."""
+        return {"rule": "overlap of the groups' month-of-year shares of baseline and of "
+                        f"follow-up days, at least {MIN_MONTH_OVERLAP:g} in each",
+                "min_overlap": MIN_MONTH_OVERLAP,
+                "baseline_overlap": _finite(self.overlap["baseline"]),
+                "followup_overlap": _finite(self.overlap["followup"]),
+                "like_for_like": self.like_for_like, "caveat": self.caveat(),
+                "months": self.months}
+
+
 @dataclass(frozen=True)
 class GroupComparison:
     """Both A8 contrasts, or why there are none (no comparison patients)."""
@@ -101,10 +198,17 @@ class GroupComparison:
     sensitivity: GroupTerm | None = None
     note: str | None = None
     comparison_labels: list[str] = field(default_factory=list)
+    #: Whether the groups' periods cover the same months of the year (None: not checked).
+    calendar: CalendarOverlap | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dict; ``available`` is False when no comparison patient is analysed."""
+        """JSON-safe dict; ``available`` is False when no comparison patient is analysed;
+        ``like_for_like`` is False (with ``calendar_overlap.caveat``) when the groups' periods
+        do not cover the same months of the year."""
+        cal = self.calendar
         return {"available": self.mmd is not None, "note": self.note,
+                "like_for_like": None if cal is None else cal.like_for_like,
+                "calendar_overlap": None if cal is None else cal.to_dict(),
                 "n_treated": self.n_treated, "n_comparison": self.n_comparison,
                 "comparison_patients": self.comparison_labels,
                 "mmd_change": None if self.mmd is None else self.mmd.to_dict(),
@@ -232,8 +336,10 @@ def fit_group_term(counts: np.ndarray, treated: Sequence[bool],
 
 def compare_groups(labels: Sequence[str], groups: Sequence[str],
                    mmd_changes: Sequence[float | None], counts: np.ndarray,
-                   confidence: float = 0.95) -> GroupComparison:
-    """Both A8 contrasts over analysed patients (one entry per patient in each argument)."""
+                   confidence: float = 0.95,
+                   periods: Sequence[PeriodDates] | None = None) -> GroupComparison:
+    """Both A8 contrasts over analysed patients (one entry per patient in each argument),
+    with the calendar check of the groups' ``periods`` when they are given."""
     is_t = np.array([g == TREATED for g in groups], dtype=bool)
     n_t, n_c = int(is_t.sum()), int((~is_t).sum())
     comp_labels = [lab for lab, g in zip(labels, groups, strict=True) if g == COMPARISON]
@@ -246,4 +352,6 @@ def compare_groups(labels: Sequence[str], groups: Sequence[str],
                          confidence)
     term = fit_group_term(np.asarray(counts, dtype=np.float64).reshape(-1, 8), is_t,
                           confidence)
-    return GroupComparison(n_t, n_c, mmd, term, comparison_labels=comp_labels)
+    calendar = None if periods is None else CalendarOverlap.of(groups, periods)
+    return GroupComparison(n_t, n_c, mmd, term, comparison_labels=comp_labels,
+                           calendar=calendar)

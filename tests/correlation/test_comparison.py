@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,10 +13,13 @@ from correlation.cohort import CohortRow, summarise_rows
 from correlation.cohort_model import ConditionalLikelihood
 from correlation.comparison import (
     COMPARISON_KIND,
+    MIN_MONTH_OVERLAP,
     _GroupModel,
     fit_group_term,
     group_of_kind,
     mmd_difference,
+    month_days,
+    month_overlap,
 )
 from correlation.stats import TestedInterval
 from correlation.subgroup import SubgroupRule
@@ -168,3 +172,103 @@ def test_the_sensitive_subgroup_uses_baseline_numbers_only():
 def test_a_bad_subgroup_rule_is_refused(kwargs):
     with pytest.raises(ValueError):
         SubgroupRule(**kwargs)
+
+
+# --------------------------------------------------------------------------- calendar (A8)
+
+
+def _dated(rows, spans):
+    """The rows with (baseline start, end, follow-up start, end) from ``spans`` (one per row)."""
+    return [replace(r, period_dates=tuple(s)) for r, s in zip(rows, spans, strict=True)]
+
+
+def _spans(baseline: tuple[str, str], followup: tuple[str, str]) -> tuple[str, ...]:
+    return (*baseline, *followup)
+
+
+WINTER = _spans(("2024-11-01", "2025-01-23"), ("2025-03-21", "2025-06-12"))
+
+
+def test_month_days_and_overlap_edges():
+    days = month_days([("2025-01-22", "2025-02-10"), ("2025-02-01", None),
+                       ("2025-03-02", "2025-03-01")])  # an open span and an empty one add none
+    assert days[0] == 10 and days[1] == 10 and days.sum() == 20
+    assert month_days([("2024-12-31", "2025-01-01")]).tolist() == [1] + [0] * 10 + [1]
+    half = month_overlap(days, month_days([("2025-02-01", "2025-02-20")]))
+    assert half == pytest.approx(0.5)
+    below = month_overlap(month_days([("2025-01-21", "2025-02-10")]),  # 11 January days
+                          month_days([("2025-02-01", "2025-02-20")]))
+    assert below == pytest.approx(10 / 21) and below < MIN_MONTH_OVERLAP == 0.5
+    assert month_overlap(days, np.zeros(12)) is None
+    # months of the year: the same months of another year overlap fully
+    assert month_overlap(month_days([("2023-03-01", "2023-05-31")]),
+                         month_days([("2025-03-01", "2025-05-31")])) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("comparison_followup", "overlap"), [
+    (("2025-03-21", "2025-06-12"), 1.0),    # the same 12 weeks
+    (("2025-04-18", "2025-07-10"), 2 / 3),  # four weeks later: 56 of 84 days matched
+    (("2025-05-02", "2025-07-24"), 0.5),    # six weeks later: the edge, still like-for-like
+    (("2025-05-09", "2025-07-31"), 35 / 84),  # seven weeks later: not like-for-like
+    (("2025-06-13", "2025-09-04"), 12 / 84),  # the next 12 weeks: only June in common
+])
+def test_the_rule_on_shifted_follow_ups(comparison_followup, overlap):
+    summary = _calendar_summary(WINTER, _spans(WINTER[:2], comparison_followup))
+    cal = summary["comparison"]["calendar_overlap"]
+    like = overlap >= 0.5
+    assert cal["followup_overlap"] == pytest.approx(overlap)
+    assert cal["baseline_overlap"] == pytest.approx(1.0)
+    assert summary["comparison"]["like_for_like"] is like is cal["like_for_like"]
+    assert (cal["caveat"] is None) is like
+    if not like:
+        assert f"follow-up, {overlap * 100:.0f}% of the days" in cal["caveat"]
+        assert "not like-for-like" in cal["caveat"] and "baseline" not in cal["caveat"]
+
+
+def test_the_edge_of_the_rule_in_the_follow_up():
+    treated = _spans(WINTER[:2], ("2025-01-22", "2025-02-10"))  # 10 January + 10 February
+    at_edge = _calendar_summary(treated, _spans(WINTER[:2], ("2025-02-01", "2025-02-20")))
+    assert at_edge["comparison"]["calendar_overlap"]["followup_overlap"] == pytest.approx(0.5)
+    assert at_edge["comparison"]["like_for_like"] is True
+    treated = _spans(WINTER[:2], ("2025-01-21", "2025-02-10"))  # one more January day
+    below = _calendar_summary(treated, _spans(WINTER[:2], ("2025-02-01", "2025-02-20")))
+    assert below["comparison"]["calendar_overlap"]["followup_overlap"] < 0.5
+    assert below["comparison"]["like_for_like"] is False
+    assert "follow-up, 48% of the days" in below["comparison"]["calendar_overlap"]["caveat"]
+
+
+def test_a_baseline_in_other_months_is_caught_too():
+    summer_baseline = _spans(("2024-05-01", "2024-07-23"), WINTER[2:])
+    summary = _calendar_summary(WINTER, summer_baseline)
+    cal = summary["comparison"]["calendar_overlap"]
+    assert cal["followup_overlap"] == pytest.approx(1.0) and cal["baseline_overlap"] == 0
+    assert summary["comparison"]["like_for_like"] is False
+    assert "in the baseline, 0% of the days" in cal["caveat"]
+
+
+def test_a_follow_up_not_begun_cannot_be_matched():
+    summary = _calendar_summary(WINTER, _spans(WINTER[:2], ("2025-03-21", None)))
+    cal = summary["comparison"]["calendar_overlap"]
+    assert cal["followup_overlap"] is None and summary["comparison"]["like_for_like"] is False
+    assert "follow-up, one group has no days yet" in cal["caveat"]
+
+
+def _calendar_summary(treated_spans, comparison_spans) -> dict:
+    """A cohort of 6 treated and 6 comparison patients with these period dates (each group's
+    patients share them), summarised to its JSON."""
+    rng = np.random.default_rng(5)
+    treated = _dated(_rows(draw_cohort(rng, 6, -0.5, 0.2), "treated", [-2.0] * 6),
+                     [treated_spans] * 6)
+    comparison = _dated(_rows(draw_cohort(rng, 6, 0.0, 0.2), "comparison", [-1.0] * 6,
+                              first=6), [comparison_spans] * 6)
+    summary = summarise_rows(treated + comparison).to_dict()
+    assert summary["comparison"]["available"] is True
+    months = summary["comparison"]["calendar_overlap"]["months"]
+    assert sum(months["treated"]["baseline"]) == 6 * _length(treated_spans[:2])
+    return summary
+
+
+def _length(span) -> int:
+    from datetime import date
+
+    return (date.fromisoformat(span[1]) - date.fromisoformat(span[0])).days + 1

@@ -203,10 +203,11 @@ def test_a_worker_killed_mid_task_leaves_it_to_another(qengine, qctx, procs, fak
     fake.delay = 0.5  # every request takes half a second: the kill lands inside a task
     run_id = enqueue_job(qctx, "backfill")
     first = procs.start("worker")
-    killed_job, _ = wait_for(lambda: doing_jobs(qengine), timeout=30)[0]
+    wait_for(lambda: doing_jobs(qengine), timeout=30)
     wait_for(lambda: len(fake.requests) >= 1, timeout=10)
     os.kill(first.pid, signal.SIGKILL)
     first.wait(10)
+    [(killed_job, _)] = doing_jobs(qengine)  # the task it held stays "doing"
     second = procs.start("worker", "--concurrency", "2")
     line = procs.wait_for_line(second, "event=task_stalled", timeout=30)
     assert f"queue_job={killed_job} " in line and "action=requeued" in line

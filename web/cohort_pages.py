@@ -91,6 +91,9 @@ def power_context(session: Any, clinician: User, settings: ReportSettings,
     """The power form, the clinic's baseline (if any) and, when asked, the power table."""
     form = PowerForm(args)
     rows = clinic_baseline_rows(session, clinician, settings=settings)
+    # the views are audit-logged: commit before the simulation, so that no write transaction
+    # stays open while the page waits for it
+    session.commit()
     clinic = None
     if rows:
         try:

@@ -20,7 +20,14 @@ the full study; --write-doc rewrites docs/method.md's validation block.
 
 from __future__ import annotations
 
-import argparse
+import os
+
+# Tiny optimisations (two parameters) gain nothing from BLAS threads, and idle threads spinning
+# on a shared machine cost more than the fits themselves: one thread per process.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
 import fnmatch
 import json
 import math

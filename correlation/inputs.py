@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -73,6 +74,8 @@ class PatientSeries:
     #: covered under assumed completeness; from it on, a day needs a check-in or an attack.
     #: None: the first check-in day (no check-ins: no check-in mode, every day assumed).
     checkins_from: date | None = None
+    #: The clinical diary's sections (correlation.clinical.ClinicalPart), loaded by tracker.
+    clinical: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         try:

@@ -1,4 +1,5 @@
-"""The per-patient analysis and its report (schema ``migraine-weather/report/v1``)."""
+"""The per-patient analysis and its report (schema ``migraine-weather/report/v2``: v1 plus
+the ``clinical`` object of issue #16)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .caveats import CaveatInputs, build_caveats
+from .clinical import ClinicalContext, build_clinical
 from .conditional import sensitivity_ratio_exact
 from .config import MethodConfig
 from .days import DayTable
@@ -37,7 +39,7 @@ from .stats import (
     woolf_ratio_of_ratios,
 )
 
-REPORT_SCHEMA = "migraine-weather/report/v1"
+REPORT_SCHEMA = "migraine-weather/report/v2"
 PERIOD_NAMES: tuple[str, ...] = ("baseline", "treatment", "followup")
 
 def finite_or_none(x: float | None) -> float | None:
@@ -147,6 +149,8 @@ class Report:
     days: DayTable
     timezone: str = "UTC"
     schema: str = field(default=REPORT_SCHEMA)
+    #: the clinical diary's sections (issue #16; correlation.clinical), one key per section
+    clinical: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self, include_days: bool = False) -> dict[str, Any]:
         """The JSON-safe report (no NaN/inf); ``days`` only with include_days (DESIGN contract)."""
@@ -163,6 +167,7 @@ class Report:
             "comparison": self.comparison.to_dict(),
             "findings": [f.to_dict() for f in self.findings],
             "warnings": [w.to_dict() for w in self.warnings],
+            "clinical": self.clinical,
         }
         if include_days:
             out["days"] = self.days.rows()
@@ -374,4 +379,6 @@ def analyze(
         findings=build_findings(verdict, periods, comp, cfg, series.course.kind),
         warnings=build_caveats(CaveatInputs(series, periods, comp, cfg, bounds)),
         days=days, timezone=series.timezone,
+        clinical=build_clinical(series.clinical, ClinicalContext(
+            bounds=bounds, covered_days={k: p.covered_days for k, p in periods.items()})),
     )

@@ -34,7 +34,7 @@ def test_formats(tmp_path):
     sim, args = _files(tmp_path)
     runner = CliRunner()
     plain = json.loads(runner.invoke(main, args).output)
-    assert "days" not in plain and plain["schema"] == "migraine-weather/report/v1"
+    assert "days" not in plain and plain["schema"] == "migraine-weather/report/v2"
     assert plain["findings"][0]["code"] == DEMO_PATIENTS[0].expected_verdict
     with_days = json.loads(runner.invoke(main, [*args, "--days"]).output)
     assert len(with_days["days"]) == (sim.report_date - sim.tracking_start).days + 1

@@ -59,7 +59,7 @@ def test_demo_patients_show_the_intended_patterns(db_url):
         result = runner.invoke("report", "--patient", f"patient{index}@demo.example")
         assert result.exit_code == 0, result.output
         report = json.loads(result.output)
-        assert report["schema"] == "migraine-weather/report/v1"
+        assert report["schema"] == "migraine-weather/report/v2"
         assert report["findings"][0]["code"] == spec.expected_verdict, (index, report["findings"])
         assert report["periods"]["baseline"]["pressure_coverage"] > 0.99
 

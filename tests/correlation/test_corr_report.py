@@ -88,8 +88,9 @@ def test_contract_keys_and_json(h):
     r = analyze(_hand_case(h), CFG, generated_at=GEN)
     d = r.to_dict()
     assert list(d) == ["schema", "generated_at", "config", "course", "periods", "comparison",
-                       "findings", "warnings"]
-    assert d["schema"] == REPORT_SCHEMA == "migraine-weather/report/v1"
+                       "findings", "warnings", "clinical"]
+    assert d["schema"] == REPORT_SCHEMA == "migraine-weather/report/v2"
+    assert d["clinical"] == {}  # a series without clinical parts (issue #16)
     assert d["generated_at"] == "2026-03-08T09:30:00+01:00"
     assert set(d["config"]) == {"drop_threshold_hpa", "window_hours", "lag_days",
                                 "min_pressure_coverage", "baseline_days", "followup_days",

@@ -82,7 +82,7 @@ def test_refresh_reports_recomputes_only_patients_whose_diary_or_pressure_change
     with session_factory() as session:
         snap = session.get(ReportSnapshot, ids[0])
         assert snap.config == settings.to_dict()
-        assert snap.report["schema"] == "migraine-weather/report/v1"
+        assert snap.report["schema"] == "migraine-weather/report/v2"
         assert snap.report["days"] and snap.report["config"]["drop_threshold_hpa"] == 5.0
 
     later = NOW + timedelta(hours=3)
@@ -106,7 +106,7 @@ def test_refresh_reports_recomputes_only_patients_whose_diary_or_pressure_change
         fresh = [get_fresh_snapshot(session, session.get(User, i), settings, later)
                  for i in ids]
     assert fresh[0] is None and fresh[1] is None
-    assert fresh[2] is not None and fresh[2]["schema"] == "migraine-weather/report/v1"
+    assert fresh[2] is not None and fresh[2]["schema"] == "migraine-weather/report/v2"
 
     changed = run_job(ctx, "refresh-reports", now=later)
     assert (changed.status, changed.cells_done, changed.rows_written) == ("ok", 3, 2)

@@ -117,7 +117,7 @@ def test_report_for_the_patient_and_a_linked_clinician(app, session_factory):
     world, client = _api(app, session_factory, ("a", "b", "linked"))
     url = f"/api/v1/patients/{world.ids['a']}/report"
     report = client.get(url, headers=bearer(world.tokens["a"])).get_json()
-    assert report["schema"] == "migraine-weather/report/v1" and "days" not in report
+    assert report["schema"] == "migraine-weather/report/v2" and "days" not in report
     assert report["course"]["started_on"] == "2026-01-10"
     with_days = client.get(url + "?days=true", headers=bearer(world.tokens["linked"]))
     assert with_days.status_code == 200 and with_days.get_json()["days"]

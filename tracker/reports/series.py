@@ -16,6 +16,7 @@ from tracker.clock import utcnow
 from tracker.diary.courses import list_courses
 from tracker.diary.profile import list_location_periods, require_patient
 from tracker.models import Attack, CheckIn, LocationPeriod, TreatmentCourse, User
+from tracker.reports.clinical import load_clinical
 from tracker.reports.settings import ReportSettings
 from weather.grid import cell_key, find_cell_id
 from weather.observations import load_series
@@ -169,6 +170,7 @@ def patient_series(
         checkin_days=checkins,
         checkins_from=profile.records_every_day_from,  # None: the first check-in (A1)
         location_change_days=location_change_days(periods, settings.grid_degrees),
+        clinical=load_clinical(session, patient),
     )
 
 

@@ -108,7 +108,7 @@ def patients() -> ResponseReturnValue:
 @bp.input(schemas.ReportQuery, location="query")
 @bp.output(schemas.Report, description="The report.")
 def report(patient_id: int, query_data: dict[str, Any]) -> ResponseReturnValue:
-    """The patient's report (schema migraine-weather/report/v1); ``?days=true`` adds the days."""
+    """The patient's report (schema migraine-weather/report/v2); ``?days=true`` adds the days."""
     include_days = query_data["days"]
     session = db_session()
     config = settings()

@@ -1,4 +1,4 @@
-"""The schemas of the report (contract ``migraine-weather/report/v1``) and the operator status.
+"""The schemas of the report (contract ``migraine-weather/report/v2``) and the operator status.
 
 The report's member names come from correlation itself (one source): each object's keys are
 those its ``to_dict`` produces for an empty report, and each value's type is the annotation of
@@ -151,9 +151,13 @@ _TOP: dict[str, fields.Field] = {
     "warnings": fields.List(fields.Nested(Finding_), required=True),
     "days": fields.List(fields.Nested(ReportDay),
                         metadata={"description": "Only with `?days=true`."}),
+    "clinical": fields.Dict(keys=fields.String(), required=True, metadata={"description": (
+        "The clinical diary (issue #16), one object per section: `medication` (acute "
+        "medication days per period, by class, and the ICHD-3 overuse check) and `function` "
+        "(days with reduced or no function); docs/method.md, \"Clinical diary\".")}),
 }
 Report = _schema("Report", {key: _TOP[key] for key in _SAMPLE},
-                 doc="The report contract `migraine-weather/report/v1` (docs/method.md).")
+                 doc="The report contract `migraine-weather/report/v2` (docs/method.md).")
 
 _N = {"allow_none": True}
 

@@ -1,0 +1,99 @@
+"""The clinical diary's report sections (issue #16): the registry of sections and the
+loaders that read their rows.
+
+Each :class:`ClinicalSection` names a key of the report's ``clinical`` object, a loader (reads
+the patient's rows into plain data) and a pure builder from ``correlation`` (runs inside the
+analysis, also in refresh-reports' worker processes). Another section is added by appending
+one entry to :data:`SECTIONS`; :func:`load_clinical` puts the loaded parts on the series
+(``tracker.reports.series.patient_series``) and ``correlation.report.analyze`` builds them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from correlation.clinical import (
+    ClinicalContext,
+    ClinicalPart,
+    FunctionDays,
+    MedicationDays,
+    function_section,
+    medication_section,
+)
+from tracker.clinical_models import AttackMedication, Medication, MedicationAlias
+from tracker.diary.medications import alias_key
+from tracker.diary.profile import require_patient
+from tracker.models import Attack, User
+
+
+@dataclass(frozen=True)
+class ClinicalSection:
+    """One key of the report's ``clinical`` object: how its data is read, how it is built."""
+
+    name: str
+    load: Callable[[Session, User, ZoneInfo], Any]
+    build: Callable[[Any, ClinicalContext], dict[str, Any]]
+
+
+def _local_day(instant: Any, zone: ZoneInfo) -> np.datetime64:
+    return np.datetime64(instant.astimezone(zone).date(), "D")
+
+
+def load_medication(session: Session, patient: User, zone: ZoneInfo) -> MedicationDays:
+    """Per attack and class taken: the local start day. Classes come from the attack's list
+    entries and from its free text when the patient mapped that text (MedicationAlias)."""
+    pairs: set[tuple[int, np.datetime64, str]] = set()
+    for attack_id, started, cls in session.execute(
+        select(Attack.id, Attack.started_at, Medication.drug_class)
+        .join(AttackMedication, AttackMedication.attack_id == Attack.id)
+        .join(Medication, Medication.id == AttackMedication.medication_id)
+        .where(Attack.patient_id == patient.id)
+    ):
+        pairs.add((attack_id, _local_day(started, zone), cls))
+    aliases = dict(session.execute(
+        select(MedicationAlias.text, Medication.drug_class)
+        .join(Medication, Medication.id == MedicationAlias.medication_id)
+        .where(MedicationAlias.patient_id == patient.id)).all())
+    if aliases:
+        aliases = {alias_key(k): v for k, v in aliases.items()}
+        for attack_id, started, text in session.execute(
+            select(Attack.id, Attack.started_at, Attack.medication)
+            .where(Attack.patient_id == patient.id, Attack.medication != "")
+        ):
+            cls = aliases.get(alias_key(text))
+            if cls is not None:
+                pairs.add((attack_id, _local_day(started, zone), cls))
+    rows = sorted(pairs)
+    return MedicationDays(np.array([r[1] for r in rows], dtype="datetime64[D]"),
+                          np.array([r[2] for r in rows], dtype=object))
+
+
+def load_function(session: Session, patient: User, zone: ZoneInfo) -> FunctionDays:
+    """Per attack with a function level: the local start day and the level."""
+    rows = session.execute(
+        select(Attack.started_at, Attack.function)
+        .where(Attack.patient_id == patient.id, Attack.function.is_not(None))
+        .order_by(Attack.started_at, Attack.id)).all()
+    return FunctionDays(np.array([_local_day(s, zone) for s, _ in rows], dtype="datetime64[D]"),
+                        np.array([lv for _, lv in rows], dtype=object))
+
+
+#: The sections of the report's ``clinical`` object, in order. Register a section here.
+SECTIONS: list[ClinicalSection] = [
+    ClinicalSection("medication", load_medication, medication_section),
+    ClinicalSection("function", load_function, function_section),
+]
+
+
+def load_clinical(session: Session, patient: User) -> tuple[ClinicalPart, ...]:
+    """Every registered section's data for ``patient``, ready for the analysis."""
+    zone = ZoneInfo(require_patient(patient).timezone)
+    return tuple(ClinicalPart(s.name, s.build, s.load(session, patient, zone))
+                 for s in SECTIONS)

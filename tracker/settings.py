@@ -63,6 +63,14 @@ class WebSettings:
     import_max_mb: int = ranged(10, 1, 1000)
     #: how long an uploaded file waits for its preview to be confirmed
     import_preview_minutes: int = ranged(60, 5, 7 * 24 * 60)
+    #: a folder of extra questionnaire definitions (*.toml, e.g. licensed ones such as HIT-6);
+    #: "" for the shipped ones only (docs/questionnaires.md)
+    questionnaire_dir: str = ""
+    #: the Chromium that renders "Download PDF"; when it is missing the report page offers
+    #: the browser's own print instead
+    chromium_path: str = "/usr/bin/chromium"
+    #: how long one PDF may take to render before it is given up
+    pdf_timeout_seconds: int = ranged(60, 5, 600)
 
 
 #: The choices of ``[jobs] executor``.

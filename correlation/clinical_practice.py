@@ -221,3 +221,102 @@ def weather_trigger_words(tagged: int, counted: int, on_window: int, share: floa
 def cycle_summary(cycle_days: Iterable[date], start: date, end: date | None) -> dict[str, Any]:
     """Menstrual days recorded in one period."""
     return {"cycle_days": sum(1 for d in set(cycle_days) if _in(d, start, end))}
+
+
+# --------------------------------------------------------------------------- report sections
+# Builders of the report's ``clinical`` keys ``practice``, ``triggers`` and ``cycle``
+# (registered in tracker.reports.clinical): ``build(data, ctx)`` with ctx the report's
+# ClinicalContext (periods' bounds, covered days, and the day table for the weather check).
+
+SECTION_PERIODS: tuple[str, ...] = ("baseline", "treatment", "followup")
+
+
+@dataclass(frozen=True)
+class PracticeData:
+    """The patient's practice entries (plain values)."""
+
+    entries: tuple[PracticeEntry, ...]
+
+
+@dataclass(frozen=True)
+class TriggerData:
+    """Whether the patient tracks triggers, and every attack's onset day and tags."""
+
+    tracked: bool
+    attacks: tuple[TaggedAttack, ...]
+
+
+@dataclass(frozen=True)
+class CycleData:
+    """Whether the patient tracks their cycle, and the period days recorded."""
+
+    tracked: bool
+    days: tuple[date, ...]
+
+
+def _span(ctx: Any) -> tuple[date, date] | None:
+    """First and last day of the report's periods (None before any has days)."""
+    starts = [b[0] for b in ctx.bounds.values()]
+    ends = [b[1] for b in ctx.bounds.values() if b[1] is not None]
+    return (min(starts), max(ends)) if ends else None
+
+
+def practice_section(data: PracticeData, ctx: Any) -> dict[str, Any]:
+    """The ``practice`` key: per-period summaries, the worry change and weekly minutes."""
+    periods = {name: practice_summary(data.entries, *ctx.bounds[name])
+               for name in SECTION_PERIODS}
+    shown = {name: {"start": ctx.bounds[name][0].isoformat(),
+                    "end": None if ctx.bounds[name][1] is None
+                    else ctx.bounds[name][1].isoformat()} for name in SECTION_PERIODS}
+    span = _span(ctx)
+    return {
+        "entries": len(data.entries),
+        "periods": periods,
+        "weather_worry_change": worry_change(data.entries, shown),
+        "weekly_minutes": weekly_minutes(data.entries, *span) if span else [],
+    }
+
+
+def day_lists(days: Any) -> dict[str, list[Any]]:
+    """The day table's date, window (True/False/None), at-risk and covered columns as lists."""
+    window = [None if w not in (0, 1) else bool(w) for w in days.window.tolist()]
+    return {"date": days.dates.astype(str).tolist(), "window": window,
+            "at_risk": days.at_risk.tolist(), "covered": days.covered.tolist()}
+
+
+def _restrict(lists: Mapping[str, list[Any]], start: date, end: date | None
+              ) -> dict[str, list[Any]]:
+    keep = [i for i, d in enumerate(lists["date"])
+            if end is not None and start.isoformat() <= d <= end.isoformat()]
+    return {k: [v[i] for i in keep] for k, v in lists.items()}
+
+
+def triggers_section(data: TriggerData, ctx: Any) -> dict[str, Any]:
+    """The ``triggers`` key: tag counts per period and the weather-tag check (per period and
+    all periods together); ``tracked`` false (and the rest null) when the patient does not
+    track triggers."""
+    if not data.tracked:
+        return {"tracked": False, "periods": None, "weather_check": None}
+    lists = day_lists(ctx.days) if getattr(ctx, "days", None) is not None else None
+    periods = {}
+    for name in SECTION_PERIODS:
+        start, end = ctx.bounds[name]
+        counts = trigger_counts(data.attacks, start, end, ctx.covered_days[name])
+        if lists is not None:
+            inside = [a for a in data.attacks if _in(a.onset, start, end)]
+            counts["weather_check"] = weather_trigger_check(inside, _restrict(lists, start, end))
+        periods[name] = counts
+    span = _span(ctx)
+    overall = None
+    if lists is not None and span is not None:
+        inside = [a for a in data.attacks if _in(a.onset, *span)]
+        overall = weather_trigger_check(inside, _restrict(lists, *span))
+    return {"tracked": True, "periods": periods, "weather_check": overall}
+
+
+def cycle_section(data: CycleData, ctx: Any) -> dict[str, Any]:
+    """The ``cycle`` key: period days recorded in each period (null when not tracked)."""
+    if not data.tracked:
+        return {"tracked": False, "periods": None}
+    return {"tracked": True, "periods": {name: cycle_summary(data.days, *ctx.bounds[name])
+                                         for name in SECTION_PERIODS}}

@@ -1,0 +1,55 @@
+"""Trigger tags of an attack and the per-patient switches of the optional diary parts
+(issue #16 point 4): triggers and cycle tracking are off by default."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from tracker.clock import utcnow
+from tracker.diary.attacks import get_attack
+from tracker.diary.clinical_terms import TRIGGER_TAGS
+from tracker.diary.profile import require_patient
+from tracker.errors import ValidationError
+from tracker.models import Attack, User
+
+TRIGGER_LABELS = {"weather": "Weather", "stress": "Stress", "sleep": "Sleep",
+                  "menstruation": "Menstruation", "alcohol": "Alcohol", "food": "Food",
+                  "screen": "Screen time", "other": "Other"}
+
+
+def check_triggers(tags: Iterable[str] | None) -> list[str] | None:
+    """Known tags in the vocabulary's order without repeats (None stays None: not given)."""
+    if tags is None:
+        return None
+    given = list(tags)
+    unknown = [t for t in given if t not in TRIGGER_TAGS]
+    if unknown:
+        raise ValidationError(f"unknown trigger {unknown[0]!r}; one of {', '.join(TRIGGER_TAGS)}",
+                              "triggers")
+    return [t for t in TRIGGER_TAGS if t in given]
+
+
+def set_triggers(session: Session, patient: User, attack_id: int,
+                 tags: Iterable[str] | None) -> Attack:
+    """Set an attack's trigger tags (None: not given); the attack must be the patient's."""
+    attack = get_attack(session, patient, attack_id)
+    attack.triggers = check_triggers(tags)
+    session.flush()
+    return attack
+
+
+def set_tracking(session: Session, patient: User, *, triggers: bool | None = None,
+                 cycle: bool | None = None, now: datetime | None = None) -> None:
+    """Turn trigger or cycle tracking on or off (the report's sections follow)."""
+    profile = require_patient(patient)
+    changed = False
+    if triggers is not None and bool(triggers) != bool(profile.tracks_triggers):
+        profile.tracks_triggers, changed = bool(triggers), True
+    if cycle is not None and bool(cycle) != bool(profile.tracks_cycle):
+        profile.tracks_cycle, changed = bool(cycle), True
+    if changed:
+        profile.diary_changed_at = now or utcnow()
+    session.flush()

@@ -245,6 +245,11 @@ class UserSession(Base):
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+    #: token rotation (issue #15): the replaced token's hash, accepted until
+    #: ``previous_valid_until`` (requests already on their way); when the token last changed
+    previous_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    previous_valid_until: Mapped[datetime | None]
+    rotated_at: Mapped[datetime | None]
 
 
 class ImportUpload(Base):

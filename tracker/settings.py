@@ -56,6 +56,8 @@ class WebSettings:
     share_code_hours: int = ranged(72, 1, 24 * 90)
     session_idle_hours: int = ranged(12, 1, 24 * 365)
     remember_idle_days: int = ranged(14, 1, 365)
+    #: whether clinician and admin accounts may use "keep me logged in" (patients always may)
+    remember_staff: bool = False
     share_code_attempts_per_account: int = ranged(10, 1, 10_000)
     share_code_attempts_per_address: int = ranged(30, 1, 100_000)
     proxy_hops: int = ranged(0, 0, 10)

@@ -59,10 +59,17 @@ def safe_next(target: str | None) -> str:
     return cleaned
 
 
+def keeps_login(user, ticked: bool) -> bool:
+    """Whether this login stays ("keep me logged in"): as ticked for a patient; for
+    clinician and admin accounts only where the operator allows it (``[web] remember_staff``),
+    since the box is ticked by default and they often use shared computers."""
+    return ticked and (user.role == "patient" or settings().web.remember_staff)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
-    """Show the login form and log a user in."""
-    form = LoginForm()
+    """Show the login form ("keep me logged in" ticked by default) and log a user in."""
+    form = LoginForm(remember=True)  # a posted form without the box means unticked
     if form.validate_on_submit():
         session = db_session()
         web = settings().web
@@ -74,10 +81,16 @@ def login() -> ResponseReturnValue:
         except AuthenticationError as exc:
             session.commit()  # keep the failure count
             form.password.errors.append(exc.message)
-            return render_template("login.html", form=form), 401
-        start_session(user, remember=bool(form.remember.data))
+            return _login_page(form), 401
+        start_session(user, remember=keeps_login(user, bool(form.remember.data)))
         return redirect(safe_next(request.args.get("next")))
-    return render_template("login.html", form=form)
+    return _login_page(form)
+
+
+def _login_page(form: LoginForm) -> str:
+    web = settings().web
+    return render_template("login.html", form=form, remember_days=web.remember_idle_days,
+                           remember_staff=web.remember_staff)
 
 
 @bp.route("/logout", methods=["POST"])

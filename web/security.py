@@ -1,13 +1,29 @@
-"""Security headers for every response, and the login user loader (server-side sessions)."""
+"""Security headers for every response, and the login user loader (server-side sessions).
+
+"Keep me logged in" (issue #15): such a session's cookies are persistent, with an expiry of
+``[web] remember_idle_days`` (the remember cookie, and the Flask session cookie made
+permanent, so that it survives closing the browser and Flask-Login's strong session
+protection does not log a phone out when its network address changes). Its token rotates
+as it is used (tracker.accounts.sessions.rotate): both cookies then carry the new token.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from flask import Flask, current_app, request
+from flask import session as cookie_session
 from flask_login import UserMixin, login_user
 
-from tracker.accounts.sessions import check_session, create_session, needs_touch, touch
+from tracker.accounts.sessions import (
+    check_session,
+    create_session,
+    is_current,
+    needs_rotation,
+    needs_touch,
+    rotate,
+    touch,
+)
 from tracker.models import User
 from web.db import SAFE_METHODS, db_session, settings
 from web.extensions import login_manager
@@ -49,14 +65,41 @@ def _idle_limits() -> dict[str, timedelta]:
 
 @login_manager.user_loader
 def _load_user(token: str) -> CurrentUser | None:
-    """Accept only the token of a live session row; note its use now and then."""
+    """Accept only the token of a live session row; note its use now and then, and give a
+    remembered session a new token when its turn has come."""
     found = check_session(db_session(), token, **_idle_limits())
     if found is None:
         return None
     row, user = found
-    if needs_touch(row):
+    if row.remember:
+        cookie_session.permanent = True  # an explicit expiry: survives closing the browser
+    if (request.method in SAFE_METHODS and is_current(row, token)
+            and needs_rotation(row)):
+        fresh = _rotate(row, token)
+        if fresh is not None:
+            _carry(fresh)
+            return CurrentUser(user, fresh)
+    elif needs_touch(row):
         _touch(row.id)
     return CurrentUser(user, token)
+
+
+def _rotate(row, token: str) -> str | None:
+    """Rotate in a short writer session of its own, committed before the answer leaves: the
+    browser gets the new token only once it is stored. (Reads only: a write request's own
+    writer transaction must not wait on a second one, so rotation waits for the next GET.)"""
+    with current_app.extensions["mw_writer_session_factory"]() as writer:
+        fresh = rotate(writer, row, token)
+        writer.commit()
+    return fresh
+
+
+def _carry(token: str) -> None:
+    """Put the new token in the session cookie and have Flask-Login set the remember cookie
+    again, with a fresh expiry."""
+    cookie_session["_user_id"] = token
+    cookie_session["_remember"] = "set"
+    cookie_session["_remember_seconds"] = int(_idle_limits()["remember_idle"].total_seconds())
 
 
 def _touch(session_id: int) -> None:
@@ -77,10 +120,15 @@ def start_session(user: User, *, remember: bool = False) -> None:
     session.commit()
     login_user(CurrentUser(user, raw), remember=remember,
                duration=timedelta(days=settings().web.remember_idle_days))
+    cookie_session.permanent = remember  # otherwise the cookie ends with the browser
 
 
 def init_app(app: Flask) -> None:
-    """Add the security headers to every response."""
+    """Add the security headers to every response; persistent cookies last as long as a
+    remembered session may stay idle."""
+    idle = timedelta(days=app.extensions["mw_settings"].web.remember_idle_days)
+    app.config["PERMANENT_SESSION_LIFETIME"] = idle
+    app.config["REMEMBER_COOKIE_DURATION"] = idle
 
     @app.after_request
     def _headers(response):

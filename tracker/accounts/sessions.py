@@ -4,6 +4,11 @@ A session ends on logout, on a password change, on "log out everywhere", or afte
 been idle for longer than its timeout. A copied cookie therefore stops working as soon as
 its row is ended, however long the cookie itself would live.
 
+A "keep me logged in" session also changes its token as it is used (:func:`rotate`): at most
+once per :data:`ROTATE_EVERY`, the row gets a new token and keeps the replaced one's hash,
+accepted for :data:`ROTATION_GRACE` more (requests and tabs already on their way with the old
+cookie); after that, a copy of the old cookie is refused.
+
 Times default to :func:`tracker.clock.utcnow` (looked up on each call, so tests can pin it).
 """
 
@@ -12,7 +17,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker import clock
@@ -23,6 +28,10 @@ from tracker.models import User, UserSession
 SESSION_PREFIX = "mws_"
 #: ``last_seen_at`` is written at most this often (not on every request).
 TOUCH_EVERY = timedelta(minutes=5)
+#: A remembered session's token is replaced at most this often, while it is used.
+ROTATE_EVERY = timedelta(minutes=15)
+#: How long the replaced token is still accepted after a rotation.
+ROTATION_GRACE = timedelta(minutes=2)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -45,11 +54,24 @@ def create_session(
     return raw, row
 
 
-def find_session(session: Session, raw: str) -> UserSession | None:
-    """Return the session row of the raw token ``raw`` (live or not), or None."""
+def find_session(session: Session, raw: str, now: datetime | None = None) -> UserSession | None:
+    """Return the session row of the raw token ``raw`` (live or not), or None.
+
+    A token replaced by :func:`rotate` still finds its row until ``previous_valid_until``.
+    """
     if not isinstance(raw, str) or not raw.startswith(SESSION_PREFIX) or len(raw) > 200:
         return None
-    return session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(raw)))
+    digest = hash_token(raw)
+    return session.scalar(select(UserSession).where(or_(
+        UserSession.token_hash == digest,
+        (UserSession.previous_token_hash == digest)
+        & (UserSession.previous_valid_until > _now(now)),
+    )))
+
+
+def is_current(row: UserSession, raw: str) -> bool:
+    """Whether ``raw`` is the row's current token (not the one replaced by a rotation)."""
+    return row.token_hash == hash_token(raw)
 
 
 def check_session(
@@ -61,11 +83,12 @@ def check_session(
     Live means not ended and seen within ``idle`` (``remember_idle`` for a session started
     with "keep me logged in").
     """
-    row = find_session(session, raw)
+    now = _now(now)
+    row = find_session(session, raw, now)
     if row is None or row.ended_at is not None:
         return None
     limit = remember_idle if row.remember else idle
-    if row.last_seen_at + limit <= _now(now):
+    if row.last_seen_at + limit <= now:
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
@@ -88,13 +111,45 @@ def touch(session: Session, session_id: int, now: datetime | None = None) -> Non
     )
 
 
+def needs_rotation(row: UserSession, now: datetime | None = None) -> bool:
+    """Whether a remembered session's token is old enough to be replaced.
+
+    Only "keep me logged in" sessions rotate: their remember cookie carries the token
+    across browser restarts, and it is the one that lives long enough to be worth stealing.
+    """
+    changed = row.rotated_at or row.created_at
+    return bool(row.remember) and changed + ROTATE_EVERY <= _now(now)
+
+
+def rotate(session: Session, row: UserSession, raw: str, now: datetime | None = None) -> str | None:
+    """Give the session of ``raw`` a new token and return it (the caller commits).
+
+    The replaced token stays valid for :data:`ROTATION_GRACE`. One UPDATE that matches the
+    current hash: of two requests rotating at once, one wins and the other gets None (its
+    token is then the previous one, still accepted during the grace).
+    """
+    now = _now(now)
+    fresh = SESSION_PREFIX + secrets.token_urlsafe(32)
+    result = session.execute(
+        update(UserSession)
+        .where(UserSession.id == row.id, UserSession.token_hash == hash_token(raw),
+               UserSession.ended_at.is_(None))
+        .values(token_hash=hash_token(fresh), previous_token_hash=hash_token(raw),
+                previous_valid_until=now + ROTATION_GRACE, rotated_at=now, last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return fresh if result.rowcount == 1 else None
+
+
 def end_session(session: Session, raw: str, now: datetime | None = None) -> None:
-    """End the session of ``raw`` (logout); unknown or ended tokens are ignored."""
-    if not isinstance(raw, str) or not raw.startswith(SESSION_PREFIX):
+    """End the session of ``raw`` (logout), whichever of its tokens it is; unknown or ended
+    tokens are ignored."""
+    row = find_session(session, raw, now)
+    if row is None:
         return
     session.execute(
         update(UserSession)
-        .where(UserSession.token_hash == hash_token(raw), UserSession.ended_at.is_(None))
+        .where(UserSession.id == row.id, UserSession.ended_at.is_(None))
         .values(ended_at=_now(now))
         .execution_options(synchronize_session="fetch")
     )

@@ -74,6 +74,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(places.bp)
+    from web import medications  # the medication list and its chips (issue #16)
+
+    app.register_blueprint(medications.bp)
     from web import pwa  # the service worker, offline page and offline queue (issue #15)
 
     app.register_blueprint(pwa.bp)

@@ -15,12 +15,14 @@ from sqlalchemy.orm import Session
 from tracker.clock import utcnow
 from tracker.diary.attack_input import ATTACK_RULES, AttackInput
 from tracker.diary.attacks import attack_input, get_attack, record_attack, update_attack
+from tracker.diary.clinical_terms import FUNCTION_LABELS
 from tracker.diary.day_clash import CheckinClashError, day_label, instant_label
 from tracker.diary.locks import lock_patient_diary
 from tracker.errors import TrackerError, ValidationError
 from tracker.models import Attack, User
 from web.access import me, role_required
 from web.db import db_session
+from web.medications import save_follow_up_medication
 
 #: An ongoing attack that started this recently is "the current one": tapping "Log attack
 #: now" again (a double tap, or later in the same attack) opens it instead of adding another.
@@ -76,6 +78,8 @@ def _details(attack: Attack) -> AttackInput:
         data.intensity = int(text)
     if "medication" in form:
         data.medication = form["medication"]
+    if "function" in form:
+        data.function = form["function"] or None
     return data
 
 
@@ -87,6 +91,7 @@ def follow_up(attack_id: int) -> ResponseReturnValue:
     error, status = None, 200
     if request.method == "POST":
         try:
+            save_follow_up_medication(session, patient, attack)
             update_attack(session, patient, attack.id, _details(attack))
             session.commit()
         except TrackerError as exc:
@@ -100,6 +105,7 @@ def follow_up(attack_id: int) -> ResponseReturnValue:
         "attack_now.html", attack=attack, zone=ZoneInfo(patient.profile.timezone),
         error=error, kinds=ATTACK_RULES["kind"].choices,
         intensity=ATTACK_RULES["intensity"], medication=ATTACK_RULES["medication"],
+        function=ATTACK_RULES["function"], function_labels=FUNCTION_LABELS,
     ), status
 
 

@@ -54,6 +54,7 @@ from web.forms import (
     add_error,
     tri_state,
 )
+from web.medications import save_medication_chips
 
 bp = Blueprint("diary", __name__)
 attack_now.register(bp)  # "Log attack now" and its follow-up page
@@ -86,6 +87,7 @@ def _attack_input(form: AttackForm) -> AttackInput:
         threat=form.threat.data,
         expected_weather=tri_state(form.expected_weather.data),
         notes=form.notes.data or "",
+        function=form.function.data or None,
     )
 
 
@@ -157,11 +159,13 @@ def _log_attack(session: Session, patient: User, form: AttackForm, asked: list[s
     """
     data = _attack_input(form)
     try:
-        record_attack(session, patient, data, source="web")
+        save_medication_chips(session, patient,
+                              record_attack(session, patient, data, source="web"))
     except CheckinClashError as exc:
         days = ",".join(d.isoformat() for d in exc.days)
         if form.confirm.data == days:
-            record_attack(session, patient, data, source="web", replace_checkin=True)
+            attack = record_attack(session, patient, data, source="web", replace_checkin=True)
+            save_medication_chips(session, patient, attack)
             return
         asked.append(days)
         listed = ", ".join(day_label(d) for d in exc.days)
@@ -179,7 +183,8 @@ def edit(attack_id: int) -> ResponseReturnValue:
     attack = get_attack(session, me(), attack_id)  # someone else's: NotFoundError -> 404
     form = AttackForm()
     status = _submit(
-        form, lambda: update_attack(session, me(), attack.id, _attack_input(form)),
+        form, lambda: save_medication_chips(
+            session, me(), update_attack(session, me(), attack.id, _attack_input(form))),
         "Attack updated.", "diary.attacks", "started_at",
     )
     if not isinstance(status, int):
@@ -195,6 +200,7 @@ def edit(attack_id: int) -> ResponseReturnValue:
         form.threat.data = attack.threat
         form.expected_weather.data = _yes_no(attack.expected_weather)
         form.notes.data = attack.notes
+        form.function.data = attack.function or ""
     return render_template("attack_edit.html", form=form, attack=attack, zone=_zone()), status
 
 

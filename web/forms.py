@@ -34,6 +34,7 @@ from wtforms.validators import (
 
 from tracker.accounts.users import MIN_PASSWORD_LENGTH
 from tracker.diary.attack_input import ATTACK_RULES
+from tracker.diary.clinical_terms import FUNCTION_LABELS
 from tracker.diary.courses import COMPARISON_KIND, COMPARISON_LABEL
 from tracker.diary.fields import (
     CHECKIN_RULES,
@@ -127,6 +128,9 @@ class AttackForm(FlaskForm):
     threat = IntegerField(scale_label(ATTACK_RULES["threat"]),
                           validators=rule_validators(ATTACK_RULES["threat"]))
     expected_weather = SelectField(ATTACK_RULES["expected_weather"].label, choices=TRI_STATE)
+    function = SelectField(ATTACK_RULES["function"].label, default="", choices=[
+        SelectChoice("", "not recorded"),
+        *(SelectChoice(v, FUNCTION_LABELS[v]) for v in ATTACK_RULES["function"].choices)])
     notes = TextAreaField(ATTACK_RULES["notes"].label,
                           validators=rule_validators(ATTACK_RULES["notes"]))
     #: The headache-free days the patient agreed to change (set when the page asks, A1).

@@ -101,7 +101,7 @@ def _expected(rule) -> dict:
     if rule.max_length is not None:
         out["maxLength"] = rule.max_length
     if rule.choices:
-        out["enum"] = list(rule.choices)
+        out["enum"] = list(rule.choices) + ([None] if rule.nullable else [])
     if rule.nullable:
         out["nullable"] = True
     return out

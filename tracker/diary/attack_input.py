@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from tracker.clock import utcnow
+from tracker.diary.clinical_terms import FUNCTION_LEVELS
 from tracker.diary.fields import FieldRule, rules_by_name
 from tracker.diary.validation import check_aware
 from tracker.errors import ValidationError
@@ -36,6 +37,9 @@ ATTACK_RULES = rules_by_name(
     FieldRule("expected_weather", "bool", "Did you expect it because of the weather?",
               "Did the patient expect it because of the weather?", nullable=True),
     FieldRule("notes", "text", "Notes", default="", max_length=5000),
+    FieldRule("function", "choice", "What could you do?",
+              "Function during the attack: normal, reduced or unable (to do usual activities).",
+              nullable=True, choices=FUNCTION_LEVELS),
 )
 
 
@@ -53,6 +57,7 @@ class AttackInput:
     threat: int | None = None
     expected_weather: bool | None = None
     notes: str = ""
+    function: str | None = None
 
 
 ATTACK_FIELDS = tuple(f.name for f in fields(AttackInput))
@@ -84,4 +89,7 @@ def validate_attack(data: AttackInput, now: datetime | None = None) -> AttackInp
             raise ValidationError("expected yes, no or empty", name)
     ATTACK_RULES["medication"].check(data.medication)
     ATTACK_RULES["notes"].check(data.notes)
+    levels = ATTACK_RULES["function"].choices
+    if data.function is not None and data.function not in levels:
+        raise ValidationError(f"{data.function!r} is not one of {', '.join(levels)}", "function")
     return data

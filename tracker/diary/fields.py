@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracker.diary.clinical_terms import DRUG_CLASSES, HELPED
 from tracker.diary.validation import MAX_DAY, MIN_DAY, check_scale, check_text
 
 #: The kinds of value a field holds (the JSON/API type follows from it).
@@ -114,3 +115,25 @@ LOCATION_RULES = rules_by_name(
 #: A share code as typed by a clinician (the code itself is checked by tracker.accounts).
 SHARE_CODE = FieldRule("code", "text", "Share code (e.g. ABCDE-FGH23)",
                        "The share code, e.g. ABCDE-FGH23.", required=True, max_length=40)
+
+#: A patient's medication list entry (issue #16); names hold no ";" or "|" (the CSV format).
+MEDICATION_RULES = rules_by_name(
+    FieldRule("name", "text", "Name (e.g. Sumatriptan 50 mg)", "The medication's name.",
+              required=True, max_length=100, non_blank=True,
+              beyond_schema="Unique among the patient's medications (case ignored); "
+                            "no ';' or '|'."),
+    FieldRule("drug_class", "choice", "Class", "The acute medication class (ICHD-3 groups).",
+              default="other", choices=DRUG_CLASSES),
+    FieldRule("archived", "bool", "Archived", "Hidden from the attack form; past attacks keep it.",
+              default=False),
+)
+
+#: A medication taken for an attack: a list entry, how many doses, whether it helped.
+ATTACK_MEDICATION_RULES = rules_by_name(
+    FieldRule("medication_id", "int", "Medication", "The id of an entry of the medication list.",
+              required=True, minimum=1, maximum=2**31 - 1),
+    FieldRule("doses", "int", "Doses (optional)", "How many doses were taken.", nullable=True,
+              minimum=1, maximum=20),
+    FieldRule("helped", "choice", "Did it help?", "Whether it helped: yes, partly or no.",
+              nullable=True, choices=HELPED),
+)

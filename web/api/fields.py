@@ -116,6 +116,13 @@ class Text(fields.String):
         return "" if value is None else str(value)
 
 
+class NullableText(Text):
+    """A JSON string or null (a nullable choice): ``None`` stays null."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else str(value)
+
+
 class DayBounds(validate.Validator):
     """The diary's day bounds; ``regex`` states them for the document (with the format)."""
 
@@ -198,4 +205,5 @@ def field_for(rule: FieldRule, *, for_input: bool = True, patch: bool = False) -
             kwargs["load_default"] = rule.default
     if rule.kind == "bool" and rule.nullable and for_input:
         kwargs["error_messages"] = {"invalid": "expected true or false or null"}
-    return _TYPES[rule.kind](metadata=metadata, **kwargs)
+    kind = NullableText if rule.kind == "choice" and rule.nullable else _TYPES[rule.kind]
+    return kind(metadata=metadata, **kwargs)

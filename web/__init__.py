@@ -85,6 +85,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from web import reminders  # reminder e-mails and password reset (their own blueprints)
 
     reminders.init_app(app)
+    from web import pdf, questionnaires  # questionnaires and the report's PDF (issue #16)
+
+    app.register_blueprint(questionnaires.bp)
+    app.register_blueprint(pdf.bp)
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

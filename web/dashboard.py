@@ -102,6 +102,11 @@ def _bundle() -> tuple[str, str]:
     return cached
 
 
+def bundle_text() -> str:
+    """The chart bundle's JavaScript (the PDF's Chromium reads it from a local file)."""
+    return _bundle()[0]
+
+
 def bundle_url() -> str:
     """URL of the chart bundle (content-addressed, cached for a year)."""
     return url_for("dashboard.vega_bundle", digest=_bundle()[1])
@@ -267,11 +272,17 @@ def patient_dashboard() -> ResponseReturnValue:
 @role_required("clinician", "patient")
 def patient_report_page(patient_id: int) -> ResponseReturnValue:
     """One patient's full report: charts, the statistics table, findings and caveats."""
-    seen = _report_view(patient_id, "page")
+    return report_page(patient_id, "page")
+
+
+def report_page(patient_id: int, detail: str, pdf: bool = False) -> str:
+    """The report page's HTML for a patient the person asking may see (404 otherwise); the
+    view is audit-logged with ``detail`` and committed. ``pdf``: rendered for web.pdf."""
+    seen = _report_view(patient_id, detail)
     db_session().commit()
     view = _patient_view(seen)
     return render_template("report.html", view=view, charts=_chart_blocks(view),
-                           own=seen.patient.id == me().id, bundle=bundle_url())
+                           own=seen.patient.id == me().id, bundle=bundle_url(), pdf=pdf)
 
 
 @bp.route("/patients/<id:patient_id>/export/<kind>.csv")

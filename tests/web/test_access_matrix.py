@@ -71,6 +71,11 @@ def _code_revoke(who: str) -> frozenset:
     return {"a": frozenset({302, 404}), "b": frozenset({404})}.get(who, frozenset({403}))
 
 
+def _pdf(who: str) -> frozenset:
+    """The report's PDF: as the report page; 302 back to it when Chromium is missing."""
+    return _export(who) | ({302} if who in ("a", "linked") else set())
+
+
 def _public(who: str) -> frozenset:
     return frozenset({200, 302, 400, 401})
 
@@ -234,6 +239,11 @@ EXPECT: dict[str, Rule] = {
     "dashboard.export_csv": _export,
     "dashboard.cohort": _clinician_page,
     "dashboard.cohort_power": _clinician_page,
+    # issue #16: questionnaires (no window is open for a or b: 404) and the report's PDF
+    "questionnaires.answer": _page(patients=frozenset({404})),
+    "api.questionnaires_get": _api_patient,
+    "api.questionnaires_put": _api_patient,
+    "pdf.report_pdf": _pdf,
 }
 
 #: Requests that end the session (run last of all).
@@ -256,6 +266,7 @@ def _requests(app, world) -> list[tuple[str, str, str]]:
         "checkin_id": world.records["checkin"], "link_id": world.records["link"],
         "token_id": world.records["token"], "patient_id": world.ids["a"],
         "code_id": world.records["code"],
+        "instrument_id": "gad7", "timepoint": "baseline",
         "filename": "style.css", "digest": "0", "kind": "daily", "upload": "x" * 43,
     }
     out = []
@@ -282,7 +293,7 @@ def _check(response, endpoint: str, method: str, url: str, who: str, actor: str,
             problems.append(f"{where}: {status} {location!r}, expected a redirect to /login")
     elif status not in allowed:
         problems.append(f"{where}: {status}, expected one of {sorted(allowed)}")
-    body = response.get_data(as_text=True)
+    body = response.get_data().decode("utf-8", "replace")  # a PDF is not UTF-8
     if who not in ("a", "linked") and SECRET_A in body:
         problems.append(f"{where}: leaks patient a's note")
     if who != "b" and SECRET_B in body:

@@ -43,6 +43,8 @@ class ClinicalContext:
 
     bounds: dict[str, tuple[date, date | None]]
     covered_days: dict[str, int]
+    #: the report's DayTable (the weather-trigger check reads window, at-risk, covered days)
+    days: Any = None
 
 
 @dataclass(frozen=True)

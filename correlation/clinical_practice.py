@@ -297,7 +297,7 @@ def triggers_section(data: TriggerData, ctx: Any) -> dict[str, Any]:
     track triggers."""
     if not data.tracked:
         return {"tracked": False, "periods": None, "weather_check": None}
-    lists = day_lists(ctx.days) if getattr(ctx, "days", None) is not None else None
+    lists = day_lists(ctx.days) if ctx.days is not None else None
     periods = {}
     for name in SECTION_PERIODS:
         start, end = ctx.bounds[name]

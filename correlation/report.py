@@ -380,5 +380,6 @@ def analyze(
         warnings=build_caveats(CaveatInputs(series, periods, comp, cfg, bounds)),
         days=days, timezone=series.timezone,
         clinical=build_clinical(series.clinical, ClinicalContext(
-            bounds=bounds, covered_days={k: p.covered_days for k, p in periods.items()})),
+            bounds=bounds, covered_days={k: p.covered_days for k, p in periods.items()},
+            days=days)),
     )

@@ -153,3 +153,77 @@ def test_weather_trigger_more_and_fewer_than_chance_and_unknown_days():
     assert out["counted_attacks"] == 0 and out["direction"] is None
     assert "nothing to compare" in out["text"]
     assert weather_trigger_check([], days)["text"] == "No attacks were marked as weather-related."
+
+
+# --------------------------------------------------------------------------- report sections
+
+def _ctx(n: int = 20, window_every: int = 4):
+    import numpy as np
+
+    from correlation.clinical import ClinicalContext
+    from correlation.days import DayTable
+
+    dates = np.datetime64(D0.isoformat(), "D") + np.arange(n)
+    window = np.array([1 if i % window_every == 0 else 0 for i in range(n)], dtype=np.int8)
+    window[n - 1] = -1  # unknown weather: left out of the check
+    ones = np.ones(n, dtype=bool)
+    table = DayTable(dates=dates, period=np.array([None] * n, dtype=object), covered=ones,
+                     migraine_day=~ones, headache_day=~ones, onset=~ones, at_risk=ones,
+                     max_fall_24h_hpa=np.full(n, np.nan), pressure_coverage=np.ones(n),
+                     exposure=window, window=window,
+                     classification=np.array([None] * n, dtype=object))
+    half = D0 + timedelta(days=n // 2)
+    bounds = {"baseline": (D0, half - timedelta(days=1)), "treatment": (half, half),
+              "followup": (half + timedelta(days=1), D0 + timedelta(days=n - 1))}
+    covered = {k: (e - s).days + 1 for k, (s, e) in bounds.items()}
+    return ClinicalContext(bounds=bounds, covered_days=covered, days=table)
+
+
+def test_triggers_section_counts_per_period_and_checks_weather_on_the_day_table():
+    from correlation.clinical_practice import TriggerData, triggers_section
+
+    ctx = _ctx()
+    attacks = (TaggedAttack(D0, ("weather",)), TaggedAttack(D0 + timedelta(days=1), ("weather",)),
+               TaggedAttack(D0 + timedelta(days=19), ("weather",)),  # unknown window
+               TaggedAttack(D0 + timedelta(days=12), ("stress",)))
+    out = triggers_section(TriggerData(True, attacks), ctx)
+    base = out["periods"]["baseline"]
+    assert base["tags"]["weather"]["attacks"] == 2
+    assert base["weather_check"]["on_pressure_fall_days"] == 1
+    assert base["weather_check"]["window_share_of_at_risk_days"] == pytest.approx(3 / 10)
+    assert out["periods"]["followup"]["tags"]["stress"]["attacks"] == 1
+    overall = out["weather_check"]
+    assert overall["weather_tagged_attacks"] == 3 and overall["counted_attacks"] == 2
+    assert overall["window_share_of_at_risk_days"] == pytest.approx(5 / 19)
+    assert triggers_section(TriggerData(False, attacks), ctx) == {
+        "tracked": False, "periods": None, "weather_check": None}
+
+
+def test_analyze_puts_practice_triggers_and_cycle_in_the_report(h):
+    import json
+    from dataclasses import replace
+
+    from correlation import analyze
+    from correlation.clinical import ClinicalPart
+    from correlation.clinical_practice import (
+        CycleData,
+        PracticeData,
+        TriggerData,
+        cycle_section,
+        practice_section,
+        triggers_section,
+    )
+
+    s = h.series([], tracking_start=date(2026, 1, 1), report_date=date(2026, 3, 31))
+    entries = tuple(PracticeEntry(date(2026, 1, d), 10, 0, 0, 6) for d in range(1, 11))
+    parts = (ClinicalPart("practice", practice_section, PracticeData(entries)),
+             ClinicalPart("triggers", triggers_section, TriggerData(True, ())),
+             ClinicalPart("cycle", cycle_section, CycleData(True, (date(2026, 1, 5),))))
+    report = analyze(replace(s, clinical=parts)).to_dict()
+    clinical = report["clinical"]
+    json.dumps(clinical, allow_nan=False)
+    practice = clinical["practice"]
+    assert practice["entries"] == 10 and practice["weekly_minutes"]
+    assert clinical["triggers"]["weather_check"]["text"] == (
+        "No attacks were marked as weather-related.")
+    assert sum(p["cycle_days"] for p in clinical["cycle"]["periods"].values()) <= 1

@@ -27,10 +27,12 @@ from correlation.clinical import (
     function_section,
     medication_section,
 )
+from correlation.clinical_practice import cycle_section, practice_section, triggers_section
 from tracker.clinical_models import AttackMedication, Medication, MedicationAlias
 from tracker.diary.medications import alias_key
 from tracker.diary.profile import require_patient
 from tracker.models import Attack, User
+from tracker.reports.clinical_practice import load_cycle, load_practice, load_triggers
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,9 @@ def load_function(session: Session, patient: User, zone: ZoneInfo) -> FunctionDa
 SECTIONS: list[ClinicalSection] = [
     ClinicalSection("medication", load_medication, medication_section),
     ClinicalSection("function", load_function, function_section),
+    ClinicalSection("practice", load_practice, practice_section),
+    ClinicalSection("triggers", load_triggers, triggers_section),
+    ClinicalSection("cycle", load_cycle, cycle_section),
 ]
 
 

@@ -154,7 +154,9 @@ _TOP: dict[str, fields.Field] = {
     "clinical": fields.Dict(keys=fields.String(), required=True, metadata={"description": (
         "The clinical diary (issue #16), one object per section: `medication` (acute "
         "medication days per period, by class, and the ICHD-3 overuse check) and `function` "
-        "(days with reduced or no function); docs/method.md, \"Clinical diary\".")}),
+        "(days with reduced or no function); `practice` (PRT practice per period, the change in "
+        "weather worry with its interval, minutes per week), `triggers` and `cycle` (null "
+        "inside when not tracked); docs/method.md, \"Clinical diary\".")}),
 }
 Report = _schema("Report", {key: _TOP[key] for key in _SAMPLE},
                  doc="The report contract `migraine-weather/report/v2` (docs/method.md).")

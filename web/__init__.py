@@ -74,6 +74,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(places.bp)
+    from web import practice  # PRT practice, period days, trigger chips (issue #16)
+
+    app.register_blueprint(practice.bp)
     from web import medications  # the medication list and its chips (issue #16)
 
     app.register_blueprint(medications.bp)

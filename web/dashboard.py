@@ -39,6 +39,7 @@ from web.cohort_pages import BadQuery, cohort_context, power_context
 from web.db import db_session, settings
 from web.downloads import csv_download
 from web.imports import history_status
+from web.practice import practice_streak
 
 bp = Blueprint("dashboard", __name__)
 
@@ -265,7 +266,8 @@ def patient_dashboard() -> ResponseReturnValue:
     """The patient's own dashboard: calendar, pressure timeline, period bars, summary."""
     view = _patient_view(_report_view(me().id, "page"))  # the patient's own: not logged
     return render_template("dashboard.html", view=view, charts=_chart_blocks(view),
-                           own=True, bundle=bundle_url(), history=history_status())
+                           own=True, bundle=bundle_url(), history=history_status(),
+                           streak=practice_streak(db_session(), me()))
 
 
 @bp.route("/patients/<id:patient_id>/report")

@@ -55,6 +55,7 @@ from web.forms import (
     tri_state,
 )
 from web.medications import save_medication_chips
+from web.practice import save_trigger_chips
 
 bp = Blueprint("diary", __name__)
 attack_now.register(bp)  # "Log attack now" and its follow-up page
@@ -159,13 +160,13 @@ def _log_attack(session: Session, patient: User, form: AttackForm, asked: list[s
     """
     data = _attack_input(form)
     try:
-        save_medication_chips(session, patient,
-                              record_attack(session, patient, data, source="web"))
+        save_medication_chips(session, patient, save_trigger_chips(
+            session, patient, record_attack(session, patient, data, source="web")))
     except CheckinClashError as exc:
         days = ",".join(d.isoformat() for d in exc.days)
         if form.confirm.data == days:
             attack = record_attack(session, patient, data, source="web", replace_checkin=True)
-            save_medication_chips(session, patient, attack)
+            save_medication_chips(session, patient, save_trigger_chips(session, patient, attack))
             return
         asked.append(days)
         listed = ", ".join(day_label(d) for d in exc.days)
@@ -183,8 +184,8 @@ def edit(attack_id: int) -> ResponseReturnValue:
     attack = get_attack(session, me(), attack_id)  # someone else's: NotFoundError -> 404
     form = AttackForm()
     status = _submit(
-        form, lambda: save_medication_chips(
-            session, me(), update_attack(session, me(), attack.id, _attack_input(form))),
+        form, lambda: save_medication_chips(session, me(), save_trigger_chips(
+            session, me(), update_attack(session, me(), attack.id, _attack_input(form)))),
         "Attack updated.", "diary.attacks", "started_at",
     )
     if not isinstance(status, int):

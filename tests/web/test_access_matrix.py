@@ -244,6 +244,20 @@ EXPECT: dict[str, Rule] = {
     "api.questionnaires_get": _api_patient,
     "api.questionnaires_put": _api_patient,
     "pdf.report_pdf": _pdf,
+    # issue #16: practice log, period days, trigger tags, optional diary parts
+    "practice.practice": _page(),
+    "practice.practice_delete": _upload,  # a made-up id: nobody's
+    "practice.cycle": _page(),
+    "practice.diary_options": _page(),
+    "api.practice_list": _api_patient,
+    "api.practice_create": _api_patient,
+    "api.practice_delete": _api_upload,  # a made-up id: nobody's
+    "api.cycle_list": _api_patient,
+    "api.cycle_mark": _api_patient,
+    "api.cycle_unmark": _api_upload,  # a day nobody marked
+    "api.triggers_get": _api_own,
+    "api.triggers_put": _api_own,
+    "api.options_patch": _api_patient,
 }
 
 #: Requests that end the session (run last of all).
@@ -268,6 +282,7 @@ def _requests(app, world) -> list[tuple[str, str, str]]:
         "code_id": world.records["code"],
         "instrument_id": "gad7", "timepoint": "baseline",
         "filename": "style.css", "digest": "0", "kind": "daily", "upload": "x" * 43,
+        "entry_id": 2**31 - 1, "day": "1999-01-01",
     }
     out = []
     for rule in app.url_map.iter_rules():

@@ -158,10 +158,11 @@ def export_attacks_cmd(state: State, patient: str, output: str | None) -> None:
     from tracker.accounts.users import require_user
     from tracker.diary.attacks import list_attacks
     from tracker.diary.attacks_csv import export_attacks_csv
+    from tracker.diary.medications import medications_text
 
     with state.transaction() as session:
         user = require_user(session, patient)
-        text = export_attacks_csv(list_attacks(session, user))
+        text = export_attacks_csv(list_attacks(session, user), medications_text(session, user))
     write_output(text, output)
 
 

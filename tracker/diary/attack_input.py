@@ -36,10 +36,10 @@ ATTACK_RULES = rules_by_name(
               nullable=True, minimum=0, maximum=10),
     FieldRule("expected_weather", "bool", "Did you expect it because of the weather?",
               "Did the patient expect it because of the weather?", nullable=True),
-    FieldRule("notes", "text", "Notes", default="", max_length=5000),
     FieldRule("function", "choice", "What could you do?",
               "Function during the attack: normal, reduced or unable (to do usual activities).",
               nullable=True, choices=FUNCTION_LEVELS),
+    FieldRule("notes", "text", "Notes", default="", max_length=5000),
 )
 
 
@@ -56,8 +56,8 @@ class AttackInput:
     medication_helped: bool | None = None
     threat: int | None = None
     expected_weather: bool | None = None
-    notes: str = ""
     function: str | None = None
+    notes: str = ""
 
 
 ATTACK_FIELDS = tuple(f.name for f in fields(AttackInput))

@@ -14,6 +14,11 @@ from tracker.clock import utcnow
 from tracker.csvfmt import NotTextError, decode_text, unescape_cell, write_csv
 from tracker.diary.attack_input import ATTACK_FIELDS, ATTACK_RULES, AttackInput, validate_attack
 from tracker.diary.attack_overlap import SpanIndex, overlaps_within, span
+from tracker.diary.medication_names import (
+    MEDICATIONS_COLUMN,
+    AttackWithMedications,
+    parse_medications_cell,
+)
 from tracker.diary.validation import check_day
 from tracker.errors import TrackerError
 
@@ -22,8 +27,10 @@ if TYPE_CHECKING:
 
     from tracker.models import Attack, User
 
-#: The columns are the attack's fields, with their rules (tracker.diary.attack_input).
-COLUMNS = tuple(ATTACK_RULES)
+#: The columns are the attack's fields, with their rules (tracker.diary.attack_input), and the
+#: medications taken (list entries, tracker.diary.medication_names' compact cell); notes stay
+#: last (the longest cell).
+COLUMNS = (*(n for n in ATTACK_RULES if n != "notes"), MEDICATIONS_COLUMN, "notes")
 REQUIRED = tuple(name for name, rule in ATTACK_RULES.items() if rule.required)
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
@@ -125,7 +132,7 @@ def _parse_row(row: dict[str, str], zone: ZoneInfo) -> AttackInput:
         return row.get(name) or ""
 
     ended = cell("ended_at").strip()
-    return AttackInput(
+    return AttackWithMedications(
         started_at=parse_iso_instant(cell("started_at"), zone, "started_at"),
         ended_at=parse_iso_instant(ended, zone, "ended_at") if ended else None,
         kind=cell("kind").strip().lower() or ATTACK_RULES["kind"].default,
@@ -136,6 +143,8 @@ def _parse_row(row: dict[str, str], zone: ZoneInfo) -> AttackInput:
         threat=_parse_int(cell("threat"), "threat"),
         expected_weather=_parse_bool(cell("expected_weather"), "expected_weather", True),
         notes=unescape_cell(cell("notes")),
+        function=cell("function").strip().lower() or None,
+        medications=parse_medications_cell(unescape_cell(cell(MEDICATIONS_COLUMN))),
     )
 
 
@@ -326,20 +335,26 @@ def insert_attacks(
     # A bulk insert bypasses the unit of work, so stamp the diary as before_flush would.
     patient.profile.diary_changed_at = datetime.now(UTC)
     session.flush()
+    from tracker.diary.medications import link_imported
+
+    link_imported(session, patient, attacks, now)
     return len(attacks)
 
 
-def attack_rows(attacks: list[Attack]) -> list[dict[str, object]]:
-    """Return one export row per attack, instants in ISO 8601 UTC."""
+def attack_rows(attacks: list[Attack], medications: dict[int, str] | None = None
+                ) -> list[dict[str, object]]:
+    """Return one export row per attack, instants in ISO 8601 UTC; ``medications`` holds the
+    ``medications`` cell by attack id (tracker.diary.medications.medications_text)."""
     rows = []
     for a in attacks:
-        row: dict[str, object] = {name: getattr(a, name) for name in COLUMNS}
+        row: dict[str, object] = {name: getattr(a, name) for name in ATTACK_RULES}
+        row[MEDICATIONS_COLUMN] = (medications or {}).get(a.id, "")
         row["started_at"] = a.started_at.isoformat()
         row["ended_at"] = a.ended_at.isoformat() if a.ended_at else None
         rows.append(row)
     return rows
 
 
-def export_attacks_csv(attacks: list[Attack]) -> str:
+def export_attacks_csv(attacks: list[Attack], medications: dict[int, str] | None = None) -> str:
     """Return attacks as formula-escaped CSV text that imports back unchanged."""
-    return write_csv(COLUMNS, attack_rows(attacks))
+    return write_csv(COLUMNS, attack_rows(attacks, medications))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -22,7 +22,12 @@ from tracker.clinical_models import AttackMedication, Medication, MedicationAlia
 from tracker.clock import utcnow
 from tracker.diary.attack_input import AttackInput
 from tracker.diary.fields import ATTACK_MEDICATION_RULES, MEDICATION_RULES
-from tracker.diary.medication_names import guess_class
+from tracker.diary.medication_names import (
+    AttackWithMedications,
+    TakenByName,
+    format_medications_cell,
+    guess_class,
+)
 from tracker.diary.profile import require_patient
 from tracker.diary.validation import is_row_id
 from tracker.errors import ConflictError, NotFoundError, ValidationError
@@ -44,24 +49,6 @@ class Taken:
     medication_id: int
     doses: int | None = None
     helped: str | None = None
-
-
-@dataclass(frozen=True)
-class TakenByName:
-    """A medication of an imported attack, by name: created on the list if it is missing
-    (class given, else guessed from the name), then linked like :class:`Taken`."""
-
-    name: str
-    drug_class: str | None = None
-    doses: int | None = None
-    helped: str | None = None
-
-
-@dataclass
-class AttackWithMedications(AttackInput):
-    """An attack of an import file with the medications it names (list entries by name)."""
-
-    medications: list[TakenByName] = field(default_factory=list)
 
 
 def _touch(patient: User) -> None:
@@ -285,10 +272,12 @@ def link_imported(session: Session, patient: User, attacks: Sequence[AttackInput
     named = [a for a in attacks if isinstance(a, AttackWithMedications) and a.medications]
     if not named:
         return 0
-    ids = dict(session.execute(select(Attack.started_at, Attack.id).where(
-        Attack.patient_id == patient.id,
-        Attack.started_at.in_([a.started_at for a in named]))).all())
-    by_start = {k.timestamp(): v for k, v in ids.items()}
+    by_start: dict[float, int] = {}
+    for first in range(0, len(named), 1000):  # bounded IN lists (SQLite's variable limit)
+        starts = [a.started_at for a in named[first:first + 1000]]
+        by_start.update((k.timestamp(), v) for k, v in session.execute(
+            select(Attack.started_at, Attack.id).where(Attack.patient_id == patient.id,
+                                                       Attack.started_at.in_(starts))))
     rows = []
     for attack in named:
         seen: set[int] = set()
@@ -306,3 +295,17 @@ def link_imported(session: Session, patient: User, attacks: Sequence[AttackInput
     session.flush()
     return len(rows)
 
+
+
+def medications_text(session: Session, patient: User) -> dict[int, str]:
+    """Each of the patient's attacks with medications: the CSV's ``medications`` cell."""
+    rows = session.execute(
+        select(AttackMedication.attack_id, Medication.name, Medication.drug_class,
+               AttackMedication.doses, AttackMedication.helped)
+        .join(Medication, Medication.id == AttackMedication.medication_id)
+        .where(Medication.patient_id == patient.id)
+        .order_by(AttackMedication.attack_id, AttackMedication.id))
+    found: dict[int, list[TakenByName]] = {}
+    for attack_id, name, cls, doses, helped in rows:
+        found.setdefault(attack_id, []).append(TakenByName(name, cls, doses, helped))
+    return {k: format_medications_cell(v) for k, v in found.items()}

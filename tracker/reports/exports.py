@@ -17,6 +17,7 @@ from correlation.days import DAY_KEYS
 from tracker.csvfmt import write_csv
 from tracker.diary.attacks import list_attacks
 from tracker.diary.attacks_csv import export_attacks_csv
+from tracker.diary.medications import medications_text
 from tracker.diary.profile import list_location_periods, require_patient
 from tracker.models import User
 from tracker.reports.series import cell_spans, local_midnight_utc, patient_report
@@ -37,8 +38,8 @@ PERIOD_FIELDS = (
 
 
 def attacks_csv(session: Session, patient: User) -> str:
-    """The patient's attacks in the import format."""
-    return export_attacks_csv(list_attacks(session, patient))
+    """The patient's attacks in the import format (with their medications)."""
+    return export_attacks_csv(list_attacks(session, patient), medications_text(session, patient))
 
 
 def daily_csv(report: Mapping[str, Any]) -> str:

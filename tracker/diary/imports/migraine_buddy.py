@@ -40,6 +40,7 @@ from tracker.diary.imports.values import (
     parse_offset,
     scale_intensity,
 )
+from tracker.diary.medication_names import AttackWithMedications, TakenByName
 from tracker.diary.validation import check_day
 from tracker.errors import TrackerError, ValidationError
 from weather.grid import DEFAULT_GRID_DEGREES
@@ -140,6 +141,25 @@ def _medication_of(*values: str) -> tuple[str, bool | None, str]:
     return text, helped, "" if says_all else note_line("Medication", "; ".join(parts))
 
 
+#: "Did it help?" of each medication column, for the medication list (issue #16).
+HELPED_OF = {"Helpful Medication": "yes", "Somewhat Helpful Medication": "partly",
+             "Unhelpful Medication": "no", "Unsure Medication": None}
+
+
+def _taken(cells: dict[str, str]) -> list[TakenByName]:
+    """The drugs of the four medication columns as list entries by name (class guessed on
+    import, tracker.diary.medication_names); a drug named twice keeps its first column."""
+    out: list[TakenByName] = []
+    seen: set[str] = set()
+    for column, _, _ in MEDICATION_COLUMNS:
+        for raw in cells.get(column, "").split(","):
+            name = " ".join(re.sub(r"[;|]", " ", raw).split())[:100].strip()
+            if name and name.casefold() not in seen:
+                seen.add(name.casefold())
+                out.append(TakenByName(name, None, None, HELPED_OF[column]))
+    return out
+
+
 @dataclass
 class _Reader:
     """The state of one file's reading: where we are and what was found."""
@@ -175,8 +195,8 @@ class _Reader:
         for column in self.extra_columns:
             if value := cells[column].strip():
                 notes.append(note_line(column, value))
-        attack = AttackInput(
-            started_at=start, ended_at=end, kind=kind,
+        attack = AttackWithMedications(
+            started_at=start, ended_at=end, kind=kind, medications=_taken(cells),
             intensity=scale_intensity(cells.get("Pain Level", ""), "Pain Level", PAIN_MAX),
             aura=mentions_aura(types, cells.get("Symptoms", "")),
             medication=medication, medication_helped=helped, notes="\n".join(n for n in notes if n))

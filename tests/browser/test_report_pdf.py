@@ -88,3 +88,21 @@ def test_without_chromium_the_page_falls_back_to_the_browsers_print(
     back = client.get(f"/patients/{a}/report.pdf")
     assert back.status_code == 302 and back.headers["Location"].endswith(f"/patients/{a}/report")
     assert NO_PDF in client.get(back.headers["Location"]).text
+
+
+def test_the_patient_prints_the_clinicians_page_that_their_screen_leaves_out(
+        settings, engine, world, session_factory):
+    from pypdf import PdfReader
+
+    binary = chromium_path()
+    if not binary:
+        pytest.skip("no Chromium")
+    client = _app(settings, engine, binary).test_client()
+    login(client, world.emails["a"])
+    a = world.ids["a"]
+    assert 'class="doctor-page"' not in client.get(f"/patients/{a}/report").text
+    got = client.get(f"/patients/{a}/report.pdf")
+    assert got.status_code == 200
+    first = PdfReader(io.BytesIO(got.data)).pages[0].extract_text()
+    assert "For the clinician: Person A" in first
+    assert _pdf_views(session_factory, a) == []  # the patient's own view is not logged

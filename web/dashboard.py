@@ -40,6 +40,7 @@ from web.db import db_session, settings
 from web.downloads import csv_download
 from web.imports import history_status
 from web.practice import practice_streak
+from web.practice_chart import practice_chart
 
 bp = Blueprint("dashboard", __name__)
 
@@ -153,6 +154,9 @@ def _patient_view(seen: ReportView) -> PatientView:
         "pressure_phone": charts.daily_fall_chart(days, attacks, unit,
                                                   report["config"]["drop_threshold_hpa"]),
     }
+    practice = practice_chart(report)  # issue #16: practice beside the outcome
+    if practice is not None:
+        chart_specs["practice"] = practice
     progress = [p.to_dict() for p in guardrail_progress(seen.report, settings().analysis,
                                                         series.report_date)]
     return PatientView(patient, report, chart_specs, unit, _uses_open_meteo(patient), progress)

@@ -128,11 +128,8 @@ def cycle() -> ResponseReturnValue:
     if request.method == "POST":
         day = today
         if request.form.get("remove"):
-            try:
-                day = _form_day(request.form["remove"])
-                unmark_cycle_day(session, patient, day)
-            except TrackerError:
-                abort(404)
+            day = _form_day(request.form["remove"])
+            unmark_cycle_day(session, patient, day)  # not marked: NotFoundError -> 404
             flash(f"{day.isoformat()} is no longer marked.")
         else:
             mark_cycle_day(session, patient, today)

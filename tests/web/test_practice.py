@@ -117,3 +117,70 @@ def test_trigger_chips_and_period_page_only_when_turned_on(app, session_factory)
                       headers=token).get_json()["triggers"] == ["weather", "sleep"]
     marked = client.post("/cycle", follow_redirects=True)
     assert "Today is marked." in marked.text
+    today = _today(app, world).isoformat()
+    removed = client.post("/cycle", data={"remove": today}, follow_redirects=True)
+    assert f"{today} is no longer marked." in removed.text
+    assert client.post("/cycle", data={"remove": today}).status_code == 404
+    assert client.post("/cycle", data={"remove": "not-a-day"}).status_code == 404
+
+
+def _diary_with_practice(session_factory, world):
+    from datetime import date
+
+    from tracker.diary.practice import record_practice
+    from tracker.diary.triggers import set_tracking, set_triggers
+    from tracker.models import User
+
+    with session_factory.begin() as s:
+        a = s.get(User, world.ids["a"])
+        for day, worry in ((date(2025, 12, 20), 7), (date(2025, 12, 28), 6),
+                           (date(2026, 1, 5), 8), (date(2026, 3, 1), 3), (date(2026, 3, 2), 4),
+                           (date(2026, 3, 9), 2)):
+            record_practice(s, a, day, {"somatic_tracking_minutes": 15}, worry)
+        set_tracking(s, a, triggers=True, cycle=True)
+        set_triggers(s, a, world.records["attack"], ["weather", "sleep"])
+
+
+def test_report_pages_show_practice_beside_the_outcome(app, session_factory):
+    world = make_world(session_factory, ("a", "linked"))
+    _diary_with_practice(session_factory, world)
+    client = app.test_client()
+    login(client, world.emails["linked"])
+    page = client.get(f"/patients/{world.ids['a']}/report").text
+    assert 'id="spec-practice"' in page and "Practice days per week" in page
+    assert "Welch; 3 and 3 daily ratings" in page
+    assert "You marked 1 attack as weather-related" in page
+    assert "Period days recorded" in page
+    mine = app.test_client()
+    login(mine, world.emails["a"])
+    dash = mine.get("/dashboard").text
+    assert 'id="spec-practice"' in dash and "the data fit anything from" in dash
+    assert "Welch" not in dash and "95% CI" not in dash.split('id="practice-h"')[1]
+    report = mine.get(f"/api/v1/patients/{world.ids['a']}/report",
+                      headers=bearer(world.tokens["a"])).get_json()
+    change = report["clinical"]["practice"]["weather_worry_change"]
+    assert change["estimate"] == -4.0 and change["ci_low"] < -4.0 < change["ci_high"]
+
+
+def test_daily_export_carries_practice_worry_period_days_and_triggers(app, session_factory):
+    import csv
+    import io
+    from datetime import date
+
+    from tracker.diary.cycle import mark_cycle_day
+    from tracker.models import User
+
+    world = make_world(session_factory, ("a",))
+    _diary_with_practice(session_factory, world)
+    with session_factory.begin() as s:
+        mark_cycle_day(s, s.get(User, world.ids["a"]), date(2026, 1, 5))
+    client = app.test_client()
+    login(client, world.emails["a"])
+    body = client.get(f"/patients/{world.ids['a']}/export/daily.csv").text
+    rows = {r["date"]: r for r in csv.DictReader(io.StringIO(body))}
+    assert list(rows["2026-01-05"])[-4:] == ["practice_minutes", "weather_worry", "cycle_day",
+                                             "triggers"]
+    assert (rows["2026-01-05"]["practice_minutes"], rows["2026-01-05"]["weather_worry"],
+            rows["2026-01-05"]["cycle_day"]) == ("15", "8", "true")
+    assert rows["2026-01-02"]["triggers"] == "weather;sleep"  # the attack's local start day
+    assert rows["2026-01-03"]["practice_minutes"] == "" and rows["2026-01-03"]["triggers"] == ""

@@ -7,6 +7,8 @@ signature ``(session, patient, zone)``.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -20,6 +22,7 @@ from correlation.clinical_practice import (
     TriggerData,
 )
 from tracker.clinical_models import CycleDay, PracticeDay
+from tracker.diary.clinical_terms import TRIGGER_TAGS
 from tracker.diary.profile import require_patient
 from tracker.models import Attack, User
 
@@ -59,3 +62,30 @@ def load_cycle(session: Session, patient: User, zone: ZoneInfo) -> CycleData:
         return CycleData(False, ())
     return CycleData(True, tuple(session.scalars(
         select(CycleDay.day).where(CycleDay.patient_id == patient.id).order_by(CycleDay.day))))
+
+
+#: Columns the daily export adds after the report's day keys (docs/method.md, data dictionary).
+DAILY_COLUMNS = ("practice_minutes", "weather_worry", "cycle_day", "triggers")
+
+
+def daily_clinical(session: Session, patient: User) -> dict[str, dict[str, Any]]:
+    """Per local day (ISO date) with an entry: practice minutes, weather worry, whether it
+    was a marked period day, and the trigger tags of attacks that began on it (";"-joined)."""
+    zone = ZoneInfo(require_patient(patient).timezone)
+    out: dict[str, dict[str, Any]] = {}
+
+    def row(day: date) -> dict[str, Any]:
+        return out.setdefault(day.isoformat(), dict.fromkeys(DAILY_COLUMNS))
+
+    for e in practice_entries(session, patient):
+        row(e.day).update(practice_minutes=e.minutes, weather_worry=e.weather_worry)
+    for day in session.scalars(select(CycleDay.day).where(CycleDay.patient_id == patient.id)):
+        row(day)["cycle_day"] = True
+    tags: dict[date, set[str]] = {}
+    for started, given in session.execute(
+            select(Attack.started_at, Attack.triggers)
+            .where(Attack.patient_id == patient.id, Attack.triggers.is_not(None))):
+        tags.setdefault(started.astimezone(zone).date(), set()).update(given or ())
+    for day, found in tags.items():
+        row(day)["triggers"] = ";".join(t for t in TRIGGER_TAGS if t in found)
+    return out

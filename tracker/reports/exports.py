@@ -20,6 +20,7 @@ from tracker.diary.attacks_csv import export_attacks_csv
 from tracker.diary.medications import medications_text
 from tracker.diary.profile import list_location_periods, require_patient
 from tracker.models import User
+from tracker.reports.clinical_practice import DAILY_COLUMNS, daily_clinical
 from tracker.reports.series import cell_spans, local_midnight_utc, patient_report
 from tracker.reports.settings import ReportSettings
 from weather.observations import iter_export_rows
@@ -42,9 +43,14 @@ def attacks_csv(session: Session, patient: User) -> str:
     return export_attacks_csv(list_attacks(session, patient), medications_text(session, patient))
 
 
-def daily_csv(report: Mapping[str, Any]) -> str:
-    """One row per day with every column of the report's ``days`` (needs include_days)."""
-    return write_csv(DAY_KEYS, report.get("days") or [])
+def daily_csv(report: Mapping[str, Any],
+              clinical: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+    """One row per day with every column of the report's ``days`` (needs include_days), then
+    the clinical diary's day columns (practice, worry, period day, triggers; issue #16)."""
+    empty = dict.fromkeys(DAILY_COLUMNS)
+    rows = [{**day, **(clinical or {}).get(day["date"], empty)}
+            for day in report.get("days") or []]
+    return write_csv(DAY_KEYS + DAILY_COLUMNS, rows)
 
 
 def _interval_row(section: str, name: str, iv: Mapping[str, Any]) -> dict[str, Any]:
@@ -128,7 +134,7 @@ def patient_export(
         return None
     data = report.to_dict(include_days=True)
     if kind == "daily":
-        return daily_csv(data)
+        return daily_csv(data, daily_clinical(session, patient))
     if kind == "summary":
         return summary_csv(data)
     return pressure_csv(session, patient, data, settings.grid_degrees)

@@ -82,7 +82,7 @@ def test_list_order_conflicts_and_owner_checks(session):
     set_attack_medications(session, me, attack, [Taken(ibu.id, 1, "yes")])
     assert [m.name for m in list_medications(session, me)] == ["Ibuprofen", "Sumatriptan"]
     theirs = add_medication(session, other, "Ibuprofen", "simple_analgesic")
-    with pytest.raises(NotFoundError):
+    with pytest.raises(ValidationError, match="no medication"):
         set_attack_medications(session, me, attack, [Taken(theirs.id)])
     with pytest.raises(ValidationError):
         set_attack_medications(session, me, attack, [Taken(suma.id, 21)])

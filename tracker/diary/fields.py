@@ -131,7 +131,9 @@ MEDICATION_RULES = rules_by_name(
 #: A medication taken for an attack: a list entry, how many doses, whether it helped.
 ATTACK_MEDICATION_RULES = rules_by_name(
     FieldRule("medication_id", "int", "Medication", "The id of an entry of the medication list.",
-              required=True, minimum=1, maximum=2**31 - 1),
+              required=True, minimum=1, maximum=2**31 - 1,
+              beyond_schema="An entry of the patient's own medication list, each at most once "
+                            "per attack."),
     FieldRule("doses", "int", "Doses (optional)", "How many doses were taken.", nullable=True,
               minimum=1, maximum=20),
     FieldRule("helped", "choice", "Did it help?", "Whether it helped: yes, partly or no.",

@@ -181,9 +181,12 @@ def set_attack_medications(session: Session, patient: User, attack: Attack,
     seen: set[int] = set()
     for item in taken:
         check_taken(item)
-        get_medication(session, patient, item.medication_id)
+        try:
+            get_medication(session, patient, item.medication_id)
+        except NotFoundError as exc:  # a bad value of the attack, not a missing resource
+            raise ValidationError(exc.message, "medication_id") from None
         if item.medication_id in seen:
-            raise ValidationError("a medication is listed twice", "medications")
+            raise ValidationError("a medication is listed twice", "medication_id")
         seen.add(item.medication_id)
     session.execute(delete(AttackMedication).where(AttackMedication.attack_id == attack.id))
     rows = [AttackMedication(attack_id=attack.id, medication_id=t.medication_id,

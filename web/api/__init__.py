@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from web.api import diary, imports, people, practice, questionnaires, reminders
+from web.api import diary, imports, medications, people, practice, questionnaires, reminders
 from web.api.core import bp
 
-__all__ = ["bp", "diary", "imports", "people", "practice", "questionnaires", "reminders"]
+__all__ = ["bp", "diary", "imports", "medications", "people", "practice", "questionnaires",
+           "reminders"]

@@ -45,6 +45,7 @@ from tracker.diary.profile import (
 from tracker.errors import ConflictError, ValidationError
 from web.api import schemas
 from web.api.core import api_user, body, bp, found, no_content, operation, role
+from web.api.medications import attack_medications, store_attack_medications
 from web.db import db_session
 
 _PATIENT = "Patient accounts only (others get 403)."
@@ -55,9 +56,14 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(api_user().profile.timezone)
 
 
-def local_attack(attack: Any, zone: ZoneInfo) -> dict[str, Any]:
-    """Return an attack's members with its instants in the patient's local offset."""
-    shown = {name: getattr(attack, name) for name in schemas.Attack().fields}
+def local_attack(attack: Any, zone: ZoneInfo, medications: list[dict] | None = None
+                 ) -> dict[str, Any]:
+    """Return an attack's members with its instants in the patient's local offset (and its
+    medications: given, or read now)."""
+    shown = {name: getattr(attack, name) for name in schemas.Attack().fields
+             if name != schemas.MEDICATIONS}
+    shown[schemas.MEDICATIONS] = (medications if medications is not None else
+                                  attack_medications(db_session(), [attack.id])[attack.id])
     shown["started_at"] = attack.started_at.astimezone(zone)
     shown["ended_at"] = attack.ended_at.astimezone(zone) if attack.ended_at else None
     return shown
@@ -76,7 +82,8 @@ def attacks_list(query_data: dict[str, Any]) -> ResponseReturnValue:
     start = None if first is None else datetime.combine(first, time(0), zone)
     end = None if last is None else datetime.combine(last + timedelta(days=1), time(0), zone)
     items = list_attacks(db_session(), api_user(), start=start, end=end)
-    return {"items": [local_attack(a, zone) for a in items]}
+    meds = attack_medications(db_session(), [a.id for a in items])
+    return {"items": [local_attack(a, zone, meds[a.id]) for a in items]}
 
 
 #: The header that may carry a create's idempotency key instead of ``client_id``.
@@ -90,7 +97,8 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
     f"a device id: `client_id` in the body, or the `{IDEMPOTENCY_HEADER}` header (the same "
     "value if both are sent). A repeated create with an id already stored for this patient "
     "answers 200 with the stored attack (as it is now) and stores nothing."),
-    rules=ATTACK_RULES, responses={200: "The attack stored under this `client_id` already."})
+    rules=schemas.ATTACK_REQUEST_RULES,
+    responses={200: "The attack stored under this `client_id` already."})
 @role("patient")
 @body(schemas.AttackCreate)
 @bp.output(schemas.Attack, status_code=201, description="The stored attack.")
@@ -98,6 +106,7 @@ def attacks_create(json_data: dict[str, Any]) -> ResponseReturnValue:
     """Log an attack (validated by the same code as the pages), once per device id."""
     session = db_session()
     replace = json_data.pop(REPLACE_CHECKIN.name)
+    medications = json_data.pop(schemas.MEDICATIONS)
     client_id = _client_id(json_data.pop(CLIENT_ID.name, None))
     patient = api_user()
     try:
@@ -114,6 +123,8 @@ def attacks_create(json_data: dict[str, Any]) -> ResponseReturnValue:
             f"{listed} has a headache-free check-in; send replace_checkin: true to log the "
             "attack and change that check-in to not headache-free", REPLACE_CHECKIN.name,
         ) from exc
+    if created:
+        store_attack_medications(session, patient, attack, medications)
     session.commit()
     return local_attack(attack, _zone()), 201 if created else 200
 
@@ -158,10 +169,12 @@ def _store_attack(attack_id: int, changes: dict[str, Any], replace: bool) -> dic
     """Replace (omitted fields take their defaults) or change an attack; return it as shown."""
     session = db_session()
     attack = get_attack(session, api_user(), attack_id)
+    medications = changes.pop(schemas.MEDICATIONS, None)
     base = AttackInput(**changes) if replace else attack_input(attack)
     for name, value in changes.items():
         setattr(base, name, value)
     updated = update_attack(session, api_user(), attack.id, base)
+    store_attack_medications(session, api_user(), updated, medications)
     session.commit()
     return local_attack(updated, _zone())
 
@@ -172,7 +185,7 @@ class AttackUpdate(MethodView):
     decorators = [role("patient")]
 
     @operation("replaceAttack", "Replace an attack (omitted fields take their defaults)",
-               errors=(400, 404, 409), description=_PATIENT, rules=ATTACK_RULES)
+               errors=(400, 404, 409), description=_PATIENT, rules=schemas.ATTACK_REQUEST_RULES)
     @found(get_attack, "attack_id")
     @body(schemas.AttackInput)
     @bp.output(schemas.Attack, description="The stored attack.")
@@ -181,7 +194,7 @@ class AttackUpdate(MethodView):
         return _store_attack(attack_id, json_data, replace=True)
 
     @operation("updateAttack", "Change some fields of an attack (e.g. set ended_at)",
-               errors=(400, 404, 409), description=_PATIENT, rules=ATTACK_RULES)
+               errors=(400, 404, 409), description=_PATIENT, rules=schemas.ATTACK_REQUEST_RULES)
     @found(get_attack, "attack_id")
     @body(schemas.AttackPatch)
     @bp.output(schemas.Attack, description="The stored attack.")

@@ -15,10 +15,12 @@ from marshmallow import RAISE, Schema, fields, validate
 from tracker.diary.attack_input import ATTACK_RULES
 from tracker.diary.attacks import CLIENT_ID
 from tracker.diary.fields import (
+    ATTACK_MEDICATION_RULES,
     CHECKIN_RULES,
     COURSE_RULES,
     DAY_BOUNDS,
     LOCATION_RULES,
+    MEDICATION_RULES,
     REPLACE_CHECKIN,
     SHARE_CODE,
     FieldRule,
@@ -90,14 +92,51 @@ class Error(ApiSchema):
     error = fields.Nested(ErrorBody, required=True)
 
 
-AttackInput = request_schema("AttackInput", ATTACK_RULES)
+#: The acute medication list (issue #16) and a medication taken for an attack.
+MedicationInput = request_schema("MedicationInput", MEDICATION_RULES)
+MedicationPatch = request_schema("MedicationPatch", MEDICATION_RULES, patch=True)
+Medication = _schema("Medication", {
+    "id": _id(), **response_members(MEDICATION_RULES),
+    "uses": _required(fields.Integer(metadata={"description": "Attacks it was taken for."})),
+})
+MedicationList = list_schema("MedicationList", Medication)
+AttackMedicationInput = request_schema("AttackMedicationInput", ATTACK_MEDICATION_RULES)
+AttackMedication = _schema("AttackMedication", {
+    **response_members(ATTACK_MEDICATION_RULES),
+    "name": _required(fields.String()),
+    "drug_class": _required(fields.String(validate=validate.OneOf(
+        MEDICATION_RULES["drug_class"].choices))),
+})
+#: The member of an attack's request that lists its medications (by list entry).
+MEDICATIONS = "medications"
+#: The rules of an attack request that JSON Schema cannot state (for ``x-rules-beyond-schema``).
+ATTACK_REQUEST_RULES = {**ATTACK_RULES, "medication_id": ATTACK_MEDICATION_RULES["medication_id"]}
+
+
+def _medications_input(patch: bool) -> fields.Field:
+    """The ``medications`` member of an attack request (PATCH: omitted keeps them)."""
+    extra: dict[str, Any] = {} if patch else {"load_default": list}
+    return fields.List(fields.Nested(AttackMedicationInput), metadata={"description": (
+        "Acute medications taken, as entries of the medication list (`/medications`), each "
+        "once; " + ("omitted: unchanged." if patch else "omitted: none."))}, **extra)
+
+
+def attack_request(name: str, rules: dict[str, FieldRule], patch: bool = False
+                   ) -> type[Schema]:
+    """An attack request schema: the rules' fields and the ``medications`` list."""
+    return _schema(name, {**{n: field_for(r, patch=patch) for n, r in rules.items()},
+                          MEDICATIONS: _medications_input(patch)})
+
+
+AttackInput = attack_request("AttackInput", ATTACK_RULES)
 #: POST /attacks: the attack's fields plus the A1 confirmation for a headache-free day.
-AttackCreate = request_schema("AttackCreate", {**ATTACK_RULES,
+AttackCreate = attack_request("AttackCreate", {**ATTACK_RULES,
                                                REPLACE_CHECKIN.name: REPLACE_CHECKIN,
                                                CLIENT_ID.name: CLIENT_ID})
-AttackPatch = request_schema("AttackPatch", ATTACK_RULES, patch=True)
+AttackPatch = attack_request("AttackPatch", ATTACK_RULES, patch=True)
 Attack = _schema("Attack", {
     "id": _id(), **response_members(ATTACK_RULES),
+    MEDICATIONS: _required(fields.List(fields.Nested(AttackMedication))),
     "source": _required(fields.String(validate=validate.OneOf(("web", "api", "import")))),
     CLIENT_ID.name: _required(fields.String(allow_none=True, metadata={
         "description": "The device's id given when the attack was logged, else null."})),
@@ -151,6 +190,8 @@ ReportQuery = _schema("ReportQuery", {
 #: Every schema of the document, by name (for tests and the spec processor).
 SCHEMAS: dict[str, Any] = {cls.__name__: cls for cls in (
     Error, AttackInput, AttackCreate, AttackPatch, Attack, AttackList, AttackEnd,
+    MedicationInput, MedicationPatch, Medication, MedicationList, AttackMedicationInput,
+    AttackMedication,
     CheckInInput, CheckIn,
     CheckInList, CourseInput, Course, CourseList, LocationInput, Location, LocationList,
     RedeemInput, Patient, PatientList, ShareCode, ShareCodeList, Me, Report, OperatorStatus)}

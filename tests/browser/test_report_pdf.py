@@ -106,3 +106,25 @@ def test_the_patient_prints_the_clinicians_page_that_their_screen_leaves_out(
     first = PdfReader(io.BytesIO(got.data)).pages[0].extract_text()
     assert "For the clinician: Person A" in first
     assert _pdf_views(session_factory, a) == []  # the patient's own view is not logged
+
+
+#: The first page's box in print: nothing may be cut off by its one-page limit.
+FIRST_PAGE = r"""() => {
+  const el = document.querySelector('.doctor-page');
+  const next = el.nextElementSibling;
+  return {scroll: el.scrollHeight, client: el.clientHeight,
+          breakAfter: getComputedStyle(el).breakAfter, next: next && next.tagName};
+}"""
+
+
+def test_the_first_page_fits_one_page_for_a_demo_patient(visit):
+    v = visit()
+    v.login("clinician@demo.example")
+    v.page.click("text=Demo patient 1 (Oslo)")
+    v.charts_rendered()
+    v.page.set_viewport_size({"width": 688, "height": 1000})  # A4 less the 14 mm margins
+    v.page.emulate_media(media="print")
+    found = v.page.evaluate(FIRST_PAGE)
+    assert found["scroll"] <= found["client"], found
+    assert found["breakAfter"] == "page" and found["next"] == "H1"
+    v.page.emulate_media(media="screen")

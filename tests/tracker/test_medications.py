@@ -162,3 +162,29 @@ def test_report_counts_list_entries_and_mapped_texts_once_per_day(session):
 def _report(session, patient):
     return patient_report(session, patient, settings=ReportSettings(),
                           now=datetime(2026, 4, 1, 12, tzinfo=UTC)).to_dict()
+
+
+def test_daily_export_has_medication_day_classes_and_function(session):
+    import csv
+    import io
+
+    from tracker.reports.exports import patient_export
+
+    me = _patient(session, tz="UTC")
+    record_course(session, me, started_on=date(2026, 3, 1), ended_on=date(2026, 3, 10))
+    suma = add_medication(session, me, "Sumatriptan", "triptan")
+    ibu = add_medication(session, me, "Ibuprofen", "simple_analgesic")
+    first = record_attack(session, me, AttackInput(
+        started_at=datetime(2026, 2, 3, 8, tzinfo=UTC), function="reduced"))
+    set_attack_medications(session, me, first, [Taken(ibu.id), Taken(suma.id)])
+    record_attack(session, me, AttackInput(started_at=datetime(2026, 2, 3, 20, tzinfo=UTC),
+                                           function="unable"))
+    record_attack(session, me, AttackInput(started_at=datetime(2026, 2, 6, 8, tzinfo=UTC),
+                                           function="normal"))
+    text = patient_export(session, me, "daily", settings=ReportSettings())
+    rows = {r["date"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert (rows["2026-02-03"]["medication_day"], rows["2026-02-03"]["medication_classes"],
+            rows["2026-02-03"]["function"]) == ("true", "triptan;simple_analgesic", "unable")
+    assert (rows["2026-02-06"]["medication_day"], rows["2026-02-06"]["function"]) == (
+        "", "normal")
+    assert rows["2026-02-04"]["medication_day"] == "" and rows["2026-02-04"]["function"] == ""

@@ -24,8 +24,7 @@ from tracker.diary.attacks import record_attack
 from tracker.diary.attacks_csv import parse_attacks_csv
 from tracker.diary.courses import update_course
 from tracker.models import User
-from tracker.reports.clinical_practice import DAILY_COLUMNS
-from tracker.reports.exports import DAY_KEYS, SUMMARY_COLUMNS, summary_rows
+from tracker.reports.exports import CLINICAL_DAY_COLUMNS, DAY_KEYS, SUMMARY_COLUMNS, summary_rows
 from weather.grid import get_or_create_cell
 from weather.observations import upsert_observations
 
@@ -99,7 +98,7 @@ def test_daily_and_summary_carry_the_report_values(app, bodies, seeded):
     report = response.get_json()
     expected = {
         # the clinical diary's day columns (issue #16) are empty: no practice in this diary
-        "daily": [[plain_text(day.get(k)) for k in DAY_KEYS] + [""] * len(DAILY_COLUMNS)
+        "daily": [[plain_text(day.get(k)) for k in DAY_KEYS] + [""] * len(CLINICAL_DAY_COLUMNS)
                   for day in report["days"]],
         "summary": [[plain_text(r.get(k)) for k in SUMMARY_COLUMNS] for r in summary_rows(report)
                     if r["name"] != "generated_at"],

@@ -29,6 +29,7 @@ from correlation.clinical import (
 )
 from correlation.clinical_practice import cycle_section, practice_section, triggers_section
 from tracker.clinical_models import AttackMedication, Medication, MedicationAlias
+from tracker.diary.clinical_terms import DRUG_CLASSES, FUNCTION_LEVELS
 from tracker.diary.medications import alias_key
 from tracker.diary.profile import require_patient
 from tracker.models import Attack, User
@@ -102,3 +103,30 @@ def load_clinical(session: Session, patient: User) -> tuple[ClinicalPart, ...]:
     zone = ZoneInfo(require_patient(patient).timezone)
     return tuple(ClinicalPart(s.name, s.build, s.load(session, patient, zone))
                  for s in SECTIONS)
+
+
+#: The daily export's columns of this module (issue #16): a medication day (true, else
+#: empty), its classes (";"-joined), and the lowest function of the attacks begun that day.
+DAILY_MEDICATION_COLUMNS = ("medication_day", "medication_classes", "function")
+
+
+def daily_medication(session: Session, patient: User) -> dict[str, dict[str, object]]:
+    """Per local day (ISO date) with an attack begun on it that had medication or a function
+    level: the :data:`DAILY_MEDICATION_COLUMNS` (the report's definitions)."""
+    zone = ZoneInfo(require_patient(patient).timezone)
+    out: dict[str, dict[str, object]] = {}
+    meds = load_medication(session, patient, zone)
+    classes: dict[str, set[str]] = {}
+    for day, cls in zip(meds.days.astype(str), meds.classes, strict=True):
+        classes.setdefault(str(day), set()).add(str(cls))
+    for day, found in classes.items():
+        out[day] = {"medication_day": True,
+                    "medication_classes": ";".join(c for c in DRUG_CLASSES if c in found),
+                    "function": None}
+    levels = load_function(session, patient, zone)
+    for day, level in zip(levels.days.astype(str), levels.levels, strict=True):
+        row = out.setdefault(str(day), dict.fromkeys(DAILY_MEDICATION_COLUMNS))
+        worst = max((row["function"], level), key=lambda v: -1 if v is None else
+                    FUNCTION_LEVELS.index(str(v)))
+        row["function"] = worst
+    return out

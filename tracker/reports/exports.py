@@ -20,6 +20,7 @@ from tracker.diary.attacks_csv import export_attacks_csv
 from tracker.diary.medications import medications_text
 from tracker.diary.profile import list_location_periods, require_patient
 from tracker.models import User
+from tracker.reports.clinical import DAILY_MEDICATION_COLUMNS, daily_medication
 from tracker.reports.clinical_practice import DAILY_COLUMNS, daily_clinical
 from tracker.reports.series import cell_spans, local_midnight_utc, patient_report
 from tracker.reports.settings import ReportSettings
@@ -43,14 +44,28 @@ def attacks_csv(session: Session, patient: User) -> str:
     return export_attacks_csv(list_attacks(session, patient), medications_text(session, patient))
 
 
+#: The clinical diary's day columns after the report's (issue #16).
+CLINICAL_DAY_COLUMNS = DAILY_MEDICATION_COLUMNS + DAILY_COLUMNS
+
+
 def daily_csv(report: Mapping[str, Any],
               clinical: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     """One row per day with every column of the report's ``days`` (needs include_days), then
-    the clinical diary's day columns (practice, worry, period day, triggers; issue #16)."""
-    empty = dict.fromkeys(DAILY_COLUMNS)
-    rows = [{**day, **(clinical or {}).get(day["date"], empty)}
+    the clinical diary's day columns (medication day, classes, function, practice, worry,
+    period day, triggers; issue #16)."""
+    empty = dict.fromkeys(CLINICAL_DAY_COLUMNS)
+    rows = [{**day, **empty, **(clinical or {}).get(day["date"], {})}
             for day in report.get("days") or []]
-    return write_csv(DAY_KEYS + DAILY_COLUMNS, rows)
+    return write_csv(DAY_KEYS + CLINICAL_DAY_COLUMNS, rows)
+
+
+def daily_clinical_rows(session: Session, patient: User) -> dict[str, dict[str, Any]]:
+    """The clinical day columns of every day with an entry (practice and medication parts)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for part in (daily_clinical(session, patient), daily_medication(session, patient)):
+        for day, values in part.items():
+            rows.setdefault(day, {}).update(values)
+    return rows
 
 
 def _interval_row(section: str, name: str, iv: Mapping[str, Any]) -> dict[str, Any]:
@@ -134,7 +149,7 @@ def patient_export(
         return None
     data = report.to_dict(include_days=True)
     if kind == "daily":
-        return daily_csv(data, daily_clinical(session, patient))
+        return daily_csv(data, daily_clinical_rows(session, patient))
     if kind == "summary":
         return summary_csv(data)
     return pressure_csv(session, patient, data, settings.grid_degrees)

@@ -86,3 +86,19 @@ def test_the_list_sees_pressure_that_arrived_after_its_summary(session):
     session.commit()
     _, at3 = _summaries(session, patient, NOW + timedelta(minutes=4))
     assert at3 > at2  # pressure for a past hour arrived after the summary: recomputed
+
+
+def test_a_summary_of_an_older_report_contract_is_recomputed(session):
+    patient = create_user(session, email="v@example.org", password="long enough",
+                          role="patient", timezone="UTC", latitude=59.9, longitude=10.7,
+                          now=NOW - timedelta(days=200))
+    record_course(session, patient, started_on=date(2026, 1, 1), ended_on=date(2026, 2, 1))
+    session.commit()
+    first, at1 = _summaries(session, patient, NOW)
+    assert first["schema"] == "migraine-weather/report/v2" and "clinical" in first
+    stored = session.get(ReportSnapshot, patient.id)
+    stored.summary = {k: v for k, v in first.items() if k != "clinical"} | {
+        "schema": "migraine-weather/report/v1"}
+    session.commit()
+    again, at2 = _summaries(session, patient, NOW + timedelta(minutes=5))
+    assert at2 > at1 and again["schema"] == "migraine-weather/report/v2" and "clinical" in again

@@ -3,6 +3,8 @@
 A snapshot is the report JSON (``report.to_dict(include_days=True)``) with its summary (no
 days) and the settings it was computed with. It is **fresh** (:func:`is_fresh`) when
 
+- it has the current report contract (``REPORT_SCHEMA``; a stored v1 report lacks
+  ``clinical``),
 - it was computed on the patient's current local day (a report is never served for a past day),
 - with the same method settings and grid (:class:`~tracker.reports.settings.ReportSettings`),
 - after the last change to the diary (the profile's ``diary_changed_at``, stamped on every
@@ -29,7 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from correlation import PatientSeries
+from correlation import REPORT_SCHEMA, PatientSeries
 from tracker.cells import cells_of_patients
 from tracker.diary.profile import require_patient
 from tracker.models import (
@@ -103,7 +105,8 @@ def is_fresh(
     profile = require_patient(patient)
     zone = ZoneInfo(profile.timezone)
     return (
-        stored.computed_at.astimezone(zone).date() == now.astimezone(zone).date()
+        stored.summary.get("schema") == REPORT_SCHEMA  # an older contract is recomputed
+        and stored.computed_at.astimezone(zone).date() == now.astimezone(zone).date()
         and stored.config == settings.to_dict()
         and stored.diary_changed_at == profile.diary_changed_at
         and (pressure_arrived is None or pressure_arrived <= stored.computed_at)

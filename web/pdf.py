@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
@@ -39,6 +41,9 @@ NO_PDF = ("A PDF cannot be made on this server: use Print and choose Save as PDF
 PAPERS = {"a4": "A4", "letter": "letter"}
 #: Milliseconds of page time Chromium lets scripts run before printing (the charts draw).
 CHART_BUDGET_MS = 15_000
+#: Chromium processes one app process runs at once (each takes a core and ~200 MB for seconds).
+MAX_RENDERS = 2
+_renders = threading.BoundedSemaphore(MAX_RENDERS)
 
 
 class PdfError(RuntimeError):
@@ -83,14 +88,33 @@ def print_to_pdf(page: Path, out: Path, binary: str, timeout: float) -> bytes:
         f"--user-data-dir={out.parent / 'profile'}",
         f"--virtual-time-budget={CHART_BUDGET_MS}", f"--print-to-pdf={out}", page.as_uri(),
     ]
-    try:
-        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise PdfError(f"Chromium took longer than {timeout:g} s") from exc
+    # a session of its own, so that a timeout ends Chromium's helper processes too
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          start_new_session=True) as proc:
+        try:
+            _, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise PdfError(f"Chromium took longer than {timeout:g} s") from exc
     if not out.exists() or out.stat().st_size == 0:
-        raise PdfError(f"Chromium did not print (exit {done.returncode}): "
-                       f"{done.stderr.decode(errors='replace')[-500:]}")
+        raise PdfError(f"Chromium did not print (exit {proc.returncode}): "
+                       f"{err.decode(errors='replace')[-500:]}")
     return out.read_bytes()
+
+
+def _render(html: str, paper: str, binary: str, timeout: float) -> bytes:
+    """Print ``html`` in a temporary folder, at most MAX_RENDERS at once (PdfError when no
+    turn comes within ``timeout``)."""
+    if not _renders.acquire(timeout=timeout):
+        raise PdfError(f"{MAX_RENDERS} PDFs were being made for {timeout:g} s")
+    try:
+        with tempfile.TemporaryDirectory(prefix="mw-pdf-") as tmp:
+            folder = Path(tmp)
+            return print_to_pdf(local_page(html, folder, paper), folder / "report.pdf",
+                                binary, timeout)
+    finally:
+        _renders.release()
 
 
 @bp.route("/patients/<id:patient_id>/report.pdf")
@@ -103,16 +127,13 @@ def report_pdf(patient_id: int) -> ResponseReturnValue:
         return redirect(url_for("dashboard.patient_report_page", patient_id=patient_id))
     html = report_page(patient_id, "pdf", pdf=True)  # the access check and the audit entry
     paper = PAPERS.get(request.args.get("paper", "a4"), "A4")
-    with tempfile.TemporaryDirectory(prefix="mw-pdf-") as tmp:
-        folder = Path(tmp)
-        page = local_page(html, folder, paper)
-        try:
-            pdf = print_to_pdf(page, folder / "report.pdf", binary,
-                               settings().web.pdf_timeout_seconds)
-        except PdfError as exc:
-            current_app.logger.warning("report PDF for patient %s failed: %s", patient_id, exc)
-            flash(NO_PDF)
-            return redirect(url_for("dashboard.patient_report_page", patient_id=patient_id))
+    timeout = settings().web.pdf_timeout_seconds
+    try:
+        pdf = _render(html, paper, binary, timeout)
+    except PdfError as exc:
+        current_app.logger.warning("report PDF for patient %s failed: %s", patient_id, exc)
+        flash(NO_PDF)
+        return redirect(url_for("dashboard.patient_report_page", patient_id=patient_id))
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="migraine-weather-report-{patient_id}.pdf"',
         "Cache-Control": NO_STORE,

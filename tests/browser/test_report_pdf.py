@@ -128,3 +128,20 @@ def test_the_first_page_fits_one_page_for_a_demo_patient(visit):
     assert found["scroll"] <= found["client"], found
     assert found["breakAfter"] == "page" and found["next"] == "H1"
     v.page.emulate_media(media="screen")
+
+
+@pytest.mark.parametrize("kind", ["fails", "hangs"])
+def test_a_chromium_that_fails_or_hangs_falls_back_to_print(settings, engine, world, tmp_path,
+                                                            kind):
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\n" + ("exit 3\n" if kind == "fails" else "sleep 60\n"))
+    fake.chmod(0o755)
+    settings = dataclasses.replace(settings, web=dataclasses.replace(settings.web,
+                                                                     pdf_timeout_seconds=5))
+    client = _app(settings, engine, str(fake)).test_client()
+    login(client, world.emails["linked"])
+    a = world.ids["a"]
+    assert "Download PDF" in client.get(f"/patients/{a}/report").text
+    back = client.get(f"/patients/{a}/report.pdf")
+    assert back.status_code == 302 and back.headers["Location"].endswith(f"/patients/{a}/report")
+    assert NO_PDF in client.get(back.headers["Location"]).text

@@ -188,3 +188,27 @@ def test_daily_export_has_medication_day_classes_and_function(session):
     assert (rows["2026-02-06"]["medication_day"], rows["2026-02-06"]["function"]) == (
         "", "normal")
     assert rows["2026-02-04"]["medication_day"] == "" and rows["2026-02-04"]["function"] == ""
+
+
+def test_summary_export_has_the_clinical_numbers_and_the_note_with_its_context(session):
+    import csv
+    import io
+
+    from tracker.reports.exports import patient_export
+
+    me = _patient(session, tz="UTC")
+    record_course(session, me, started_on=date(2026, 3, 1), ended_on=date(2026, 3, 10))
+    suma = add_medication(session, me, "Sumatriptan", "triptan")
+    for i in range(10):
+        attack = record_attack(session, me, AttackInput(
+            started_at=datetime(2026, 2, 1 + 2 * i, 8, tzinfo=UTC), function="unable"))
+        set_attack_medications(session, me, attack, [Taken(suma.id)])
+    text = patient_export(session, me, "summary", settings=ReportSettings())
+    rows = {(r["section"], r["name"]): r["value"] for r in csv.DictReader(io.StringIO(text))}
+    assert rows[("clinical.medication.baseline", "medication_days")] == "10"
+    assert rows[("clinical.medication.baseline", "triptan_days")] == "10"
+    assert rows[("clinical.medication.baseline", "overuse_at_or_above")] == "true"
+    assert "at or above the level" in rows[("clinical.medication.baseline", "overuse_note")]
+    assert "not a diagnosis" in rows[("clinical.medication", "context")]
+    assert rows[("clinical.function.baseline", "unable_days")] == "10"
+    assert ("clinical.medication.followup", "overuse_note") not in rows

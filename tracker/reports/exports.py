@@ -96,6 +96,31 @@ def summary_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     for section in ("findings", "warnings"):
         rows += [{"section": section, "name": f["code"], "value": f["text"]}
                  for f in report[section]]
+    return rows + clinical_summary_rows(report.get("clinical") or {})
+
+
+def clinical_summary_rows(clinical: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The medication and function numbers of the report's ``clinical`` object as long rows
+    (section ``clinical.<part>.<period>``); the overuse note comes with its context row."""
+    rows: list[dict[str, Any]] = []
+    med = clinical.get("medication") or {}
+    if med.get("context"):
+        rows.append({"section": "clinical.medication", "name": "context",
+                     "value": med["context"]})
+    for period, stats in (med.get("periods") or {}).items():
+        section = f"clinical.medication.{period}"
+        rows += [{"section": section, "name": name, "value": stats[name]}
+                 for name in ("medication_days", "medication_days_per_28")]
+        rows += [{"section": section, "name": f"{cls}_days", "value": v["days"]}
+                 for cls, v in stats["by_class"].items()]
+        rows.append({"section": section, "name": "overuse_at_or_above",
+                     "value": stats["overuse"]["at_or_above"]})
+        if stats["overuse"]["note"]:
+            rows.append({"section": section, "name": "overuse_note",
+                         "value": stats["overuse"]["note"]})
+    for period, stats in ((clinical.get("function") or {}).get("periods") or {}).items():
+        rows += [{"section": f"clinical.function.{period}", "name": name, "value": value}
+                 for name, value in stats.items()]
     return rows
 
 

@@ -33,6 +33,7 @@ from tracker.reminders import (
     save_preferences,
     turn_off,
 )
+from web import password_reset
 from web.access import me, role_required
 from web.db import db_session, settings
 from web.extensions import csrf
@@ -121,8 +122,6 @@ def unsubscribe() -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     """Register the reminder and password-reset pages and the panel's template global."""
-    from web import password_reset
-
     app.register_blueprint(bp)
     app.register_blueprint(password_reset.bp)
     app.add_template_global(reminder_panel)

@@ -196,6 +196,7 @@
     var main = doc.querySelector("main");
     if (!main) { return; }
     var box = doc.getElementById("mw-queue-status");
+    if (!box && !text) { return; }  /* nothing waits: no empty box before the page's own */
     if (!box) {
       box = el("p", "", "flash queue-status");
       box.id = "mw-queue-status";

@@ -27,7 +27,8 @@ from tracker.diary.practice import (
     total_minutes,
 )
 from tracker.diary.profile import local_today
-from tracker.diary.triggers import TRIGGER_LABELS, set_tracking, set_triggers
+from tracker.diary.trigger_tags import TRIGGER_LABELS
+from tracker.diary.triggers import set_tracking, set_triggers
 from tracker.errors import TrackerError
 from tracker.models import Attack, User
 from web.access import me, role_required

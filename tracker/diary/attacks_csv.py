@@ -19,6 +19,7 @@ from tracker.diary.medication_names import (
     AttackWithMedications,
     parse_medications_cell,
 )
+from tracker.diary.trigger_tags import TRIGGERS_COLUMN, parse_triggers_cell, triggers_cell
 from tracker.diary.validation import check_day
 from tracker.errors import TrackerError
 
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 #: The columns are the attack's fields, with their rules (tracker.diary.attack_input), and the
 #: medications taken (list entries, tracker.diary.medication_names' compact cell); notes stay
 #: last (the longest cell).
-COLUMNS = (*(n for n in ATTACK_RULES if n != "notes"), MEDICATIONS_COLUMN, "notes")
+COLUMNS = (*(n for n in ATTACK_RULES if n != "notes"), MEDICATIONS_COLUMN, TRIGGERS_COLUMN,
+           "notes")
 REQUIRED = tuple(name for name, rule in ATTACK_RULES.items() if rule.required)
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
@@ -145,6 +147,7 @@ def _parse_row(row: dict[str, str], zone: ZoneInfo) -> AttackInput:
         notes=unescape_cell(cell("notes")),
         function=cell("function").strip().lower() or None,
         medications=parse_medications_cell(unescape_cell(cell(MEDICATIONS_COLUMN))),
+        triggers=parse_triggers_cell(cell(TRIGGERS_COLUMN)),
     )
 
 
@@ -291,6 +294,7 @@ def _insert_rows(data: AttackInput, patient_id: int, now: datetime) -> dict[str,
     row["ended_at"] = data.ended_at.astimezone(UTC) if data.ended_at else None
     row["medication"] = (data.medication or "").strip()
     row["notes"] = data.notes or ""
+    row["triggers"] = getattr(data, "triggers", None)
     row.update(patient_id=patient_id, source="import", created_at=now, updated_at=now)
     return row
 
@@ -349,6 +353,7 @@ def attack_rows(attacks: list[Attack], medications: dict[int, str] | None = None
     for a in attacks:
         row: dict[str, object] = {name: getattr(a, name) for name in ATTACK_RULES}
         row[MEDICATIONS_COLUMN] = (medications or {}).get(a.id, "")
+        row[TRIGGERS_COLUMN] = triggers_cell(a.triggers)
         row["started_at"] = a.started_at.isoformat()
         row["ended_at"] = a.ended_at.isoformat() if a.ended_at else None
         rows.append(row)

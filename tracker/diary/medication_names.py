@@ -68,6 +68,8 @@ class AttackWithMedications(AttackInput):
     """An attack of an import file with the medications it names (list entries by name)."""
 
     medications: list[TakenByName] = field(default_factory=list)
+    #: trigger tags (tracker.diary.triggers; None: not given)
+    triggers: list[str] | None = None
 
 
 def _entry(text: str) -> TakenByName:

@@ -10,26 +10,9 @@ from sqlalchemy.orm import Session
 
 from tracker.clock import utcnow
 from tracker.diary.attacks import get_attack
-from tracker.diary.clinical_terms import TRIGGER_TAGS
 from tracker.diary.profile import require_patient
-from tracker.errors import ValidationError
+from tracker.diary.trigger_tags import check_triggers
 from tracker.models import Attack, User
-
-TRIGGER_LABELS = {"weather": "Weather", "stress": "Stress", "sleep": "Sleep",
-                  "menstruation": "Menstruation", "alcohol": "Alcohol", "food": "Food",
-                  "screen": "Screen time", "other": "Other"}
-
-
-def check_triggers(tags: Iterable[str] | None) -> list[str] | None:
-    """Known tags in the vocabulary's order without repeats (None stays None: not given)."""
-    if tags is None:
-        return None
-    given = list(tags)
-    unknown = [t for t in given if t not in TRIGGER_TAGS]
-    if unknown:
-        raise ValidationError(f"unknown trigger {unknown[0]!r}; one of {', '.join(TRIGGER_TAGS)}",
-                              "triggers")
-    return [t for t in TRIGGER_TAGS if t in given]
 
 
 def set_triggers(session: Session, patient: User, attack_id: int,

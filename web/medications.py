@@ -15,6 +15,7 @@ from tracker.diary.fields import ATTACK_MEDICATION_RULES, MEDICATION_RULES
 from tracker.diary.medications import (
     Taken,
     add_medication,
+    get_medication,
     list_medications,
     map_text,
     medications_of,
@@ -73,6 +74,7 @@ def medications_page() -> ResponseReturnValue:
 def archive(medication_id: int) -> ResponseReturnValue:
     """Archive an entry (hidden from the attack form, kept for past attacks) or restore it."""
     session = db_session()
+    get_medication(session, me(), medication_id)  # someone else's: NotFoundError -> 404
     archived = request.form.get("archived") == "yes"
     _commit_or_flash(lambda: update_medication(session, me(), medication_id, archived=archived),
                      "Archived." if archived else "Restored.")
@@ -84,6 +86,7 @@ def archive(medication_id: int) -> ResponseReturnValue:
 def change_class(medication_id: int) -> ResponseReturnValue:
     """Change an entry's class."""
     session = db_session()
+    get_medication(session, me(), medication_id)  # someone else's: NotFoundError -> 404
     _commit_or_flash(lambda: update_medication(session, me(), medication_id,
                                                drug_class=request.form.get("drug_class", "")),
                      "Class changed.")

@@ -258,6 +258,14 @@ EXPECT: dict[str, Rule] = {
     "api.triggers_get": _api_own,
     "api.triggers_put": _api_own,
     "api.options_patch": _api_patient,
+    # issue #16: the medication list (a made-up id: nobody's) and its mapping page
+    "medications.medications_page": _page(),
+    "medications.archive": _upload,
+    "medications.change_class": _upload,
+    "medications.map_page": _page(),
+    "api.medications_list": _api_patient,
+    "api.medications_create": _api_patient,
+    "api.medications_update": _api_upload,
 }
 
 #: Requests that end the session (run last of all).
@@ -282,7 +290,7 @@ def _requests(app, world) -> list[tuple[str, str, str]]:
         "code_id": world.records["code"],
         "instrument_id": "gad7", "timepoint": "baseline",
         "filename": "style.css", "digest": "0", "kind": "daily", "upload": "x" * 43,
-        "entry_id": 2**31 - 1, "day": "1999-01-01",
+        "entry_id": 2**31 - 1, "day": "1999-01-01", "medication_id": 2**31 - 1,
     }
     out = []
     for rule in app.url_map.iter_rules():

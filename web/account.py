@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, logout_user
@@ -68,9 +71,12 @@ def logout_everywhere() -> ResponseReturnValue:
 
 def _tokens_page(raw: str | None = None, form: TokenForm | None = None,
                  status: int = 200) -> ResponseReturnValue:
-    """The token list, with a new token shown once when there is one."""
-    return render_template("tokens.html", tokens=list_tokens(db_session(), me()), raw=raw,
-                           form=form or TokenForm(formdata=None), action=ActionForm()), status
+    """The token list (times in a patient's own timezone), a new token shown once."""
+    user = me()
+    zone = ZoneInfo(user.profile.timezone) if user.profile is not None else UTC
+    return render_template("tokens.html", tokens=list_tokens(db_session(), user), raw=raw,
+                           form=form or TokenForm(formdata=None), action=ActionForm(),
+                           zone=zone, zone_name=getattr(zone, "key", "UTC")), status
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

@@ -16,13 +16,19 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from tracker.diary.attack_input import ATTACK_FIELDS, AttackInput
 from tracker.diary.attacks import record_attack
 from tracker.diary.checkins import record_checkin
 from tracker.diary.courses import record_course
 from tracker.diary.locks import lock_patient_diary
+from tracker.diary.medications import (
+    Taken,
+    list_medications,
+    medications_of,
+    set_attack_medications,
+)
 from tracker.errors import ValidationError
 from tracker.models import Attack, CheckIn, TreatmentCourse, User
 
@@ -49,6 +55,9 @@ def undo_token(patient: User, row: Attack | CheckIn | TreatmentCourse) -> str:
     else:
         kind, names = "course", ("started_on", "ended_on", "kind", "sessions", "notes")
     fields = {name: _json(getattr(row, name)) for name in names}
+    if isinstance(row, Attack):  # its medications (issue #16): [id, doses, helped] each
+        fields["medications"] = [[r.medication_id, r.doses, r.helped] for r in
+                                 medications_of(object_session(row), [row.id])[row.id]]
     return _serializer().dumps({"u": patient.id, "k": kind, "f": fields})
 
 
@@ -91,7 +100,10 @@ def _restore_attack(session: Session, patient: User, fields: dict[str, Any]) -> 
     same = select(Attack.id).where(Attack.patient_id == patient.id,
                                    Attack.started_at == data.started_at)
     if session.scalar(same) is None:
-        record_attack(session, patient, data, source=fields["source"])
+        attack = record_attack(session, patient, data, source=fields["source"])
+        kept = {m.id for m in list_medications(session, patient)}  # an entry may be gone
+        set_attack_medications(session, patient, attack, [
+            Taken(*m) for m in fields.get("medications", []) if m[0] in kept])
     return "attack"
 
 

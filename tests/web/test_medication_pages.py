@@ -102,3 +102,25 @@ def test_someone_elses_medication_cannot_be_used(client, session_factory, patien
         assert s.get(Medication, med_id).archived is False
         assert s.scalars(select(AttackMedication)).all() == []
         assert s.scalars(select(MedicationAlias)).all() == []
+
+
+def test_undo_of_a_deleted_attack_brings_its_medications_back(client, session_factory,
+                                                              patient):
+    _login(client, "m@example.org", "password-m")
+    client.post("/medications", data={"name": "Rizatriptan", "drug_class": "triptan"})
+    with session_factory() as s:
+        med_id = s.scalars(select(Medication.id)).one()
+    client.post("/attacks", data={
+        "started_at": "2026-02-03T07:15", "ended_at": "2026-02-03T09:00", "kind": "migraine",
+        "medication_helped": "", "expected_weather": "", "medications_shown": "1",
+        "medications": str(med_id), f"doses-{med_id}": "1", f"helped-{med_id}": "yes"})
+    with session_factory() as s:
+        attack_id = s.scalars(select(AttackMedication.attack_id)).one()
+    deleted = client.post(f"/attacks/{attack_id}/delete").get_data(as_text=True)
+    token = re.search(r'name="token" value="([^"]+)"', deleted).group(1)
+    with session_factory() as s:
+        assert s.scalars(select(AttackMedication)).all() == []
+    assert client.post("/restore", data={"token": token}).status_code == 302
+    with session_factory() as s:
+        back = s.scalars(select(AttackMedication)).one()
+        assert (back.medication_id, back.doses, back.helped) == (med_id, 1, "yes")

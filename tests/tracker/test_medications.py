@@ -212,3 +212,19 @@ def test_summary_export_has_the_clinical_numbers_and_the_note_with_its_context(s
     assert "not a diagnosis" in rows[("clinical.medication", "context")]
     assert rows[("clinical.function.baseline", "unable_days")] == "10"
     assert ("clinical.medication.followup", "overuse_note") not in rows
+
+
+def test_list_changes_that_feed_the_report_mark_the_diary_changed(session):
+    from tracker.diary.medications import update_medication
+
+    me = _patient(session)
+    attack = record_attack(session, me, AttackInput(
+        started_at=datetime(2026, 1, 2, 9, tzinfo=UTC), medication="pill"))
+    med = add_medication(session, me, "Pill", "other")
+    session.flush()
+    for change in (lambda: set_attack_medications(session, me, attack, [Taken(med.id)]),
+                   lambda: map_text(session, me, "pill", med.id),
+                   lambda: update_medication(session, me, med.id, drug_class="triptan")):
+        me.profile.diary_changed_at = None
+        change()
+        assert me.profile.diary_changed_at is not None

@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,36 +25,58 @@ def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory) -> Iterator[str]:
-    """The app on a fresh SQLite database with the demo data, served on 127.0.0.1."""
+def browser_settings(url: str, **sections):
+    """Settings for a served test app on ``url``'s database (``sections`` replace others)."""
     import dataclasses
 
-    from migrations.runner import upgrade
-    from tracker.database import make_engine, make_session_factory
-    from tracker.demo import seed_demo
     from tracker.settings import Settings
+
+    base = Settings()
+    return dataclasses.replace(
+        base, database=dataclasses.replace(base.database, url=url),
+        web=dataclasses.replace(base.web, secret_key="browser-test"), **sections)
+
+
+@contextmanager
+def serve_app(settings, engine) -> Iterator[str]:
+    """Serve the app on 127.0.0.1 in a thread; yields its base URL, stops it afterwards."""
     from web import create_app
 
-    db = tmp_path_factory.mktemp("browser") / "demo.sqlite3"
-    url = f"sqlite:///{db}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with make_session_factory(engine).begin() as session:
-        seed_demo(session, password="demo-password")
-    base = Settings()
-    settings = dataclasses.replace(
-        base, database=dataclasses.replace(base.database, url=url),
-        web=dataclasses.replace(base.web, secret_key="browser-test"),
-    )
     app = create_app({"SETTINGS": settings, "ENGINE": engine})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-    engine.dispose()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@contextmanager
+def demo_site(directory: Path) -> Iterator[tuple[str, object]]:
+    """The app on a fresh SQLite database with the demo data: (base URL, engine)."""
+    from migrations.runner import upgrade
+    from tracker.database import make_engine, make_session_factory
+    from tracker.demo import seed_demo
+
+    url = f"sqlite:///{directory / 'demo.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with make_session_factory(engine).begin() as session:
+        seed_demo(session, password="demo-password")
+    try:
+        with serve_app(browser_settings(url), engine) as base:
+            yield base, engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory) -> Iterator[str]:
+    """The app on a fresh SQLite database with the demo data, served on 127.0.0.1."""
+    with demo_site(tmp_path_factory.mktemp("browser")) as (base, _engine):
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, browser_settings, serve_app
 from tests.fakes.open_meteo import FakeOpenMeteo
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "imports" / "migraine_buddy.csv"
@@ -34,27 +32,16 @@ def site(tmp_path_factory, fake):
     from migrations.runner import upgrade
     from tracker.database import make_engine
     from tracker.settings import Settings
-    from web import create_app
 
     url = f"sqlite:///{tmp_path_factory.mktemp('import') / 'app.sqlite3'}"
     engine = make_engine(url)
     upgrade(engine)
-    base = Settings()
-    om = dataclasses.replace(base.weather.open_meteo,
-                             forecast_url=f"{fake.base_url}/v1/forecast",
+    weather = Settings().weather
+    om = dataclasses.replace(weather.open_meteo, forecast_url=f"{fake.base_url}/v1/forecast",
                              archive_url=f"{fake.base_url}/v1/archive", backoff_seconds=0.0)
-    settings = dataclasses.replace(
-        base, database=dataclasses.replace(base.database, url=url),
-        web=dataclasses.replace(base.web, secret_key="browser-test"),
-        weather=dataclasses.replace(base.weather, open_meteo=om))
-    server = make_server("127.0.0.1", 0, create_app({"SETTINGS": settings, "ENGINE": engine}),
-                         threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {"base": f"http://127.0.0.1:{server.server_port}", "settings": settings,
-           "engine": engine}
-    server.shutdown()
-    thread.join(5)
+    settings = browser_settings(url, weather=dataclasses.replace(weather, open_meteo=om))
+    with serve_app(settings, engine) as base:
+        yield {"base": base, "settings": settings, "engine": engine}
     engine.dispose()
 
 

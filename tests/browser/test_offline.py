@@ -5,15 +5,14 @@ going online, even when its first send reached the server but the answer was los
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import struct
-import threading
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
+
+from tests.browser.conftest import browser_settings, serve_app
 
 pytestmark = pytest.mark.browser
 
@@ -29,8 +28,6 @@ def served(tmp_path_factory) -> Iterator[tuple[str, object]]:
     from migrations.metadata import create_all
     from tracker.accounts.users import create_user
     from tracker.database import make_engine, make_session_factory
-    from tracker.settings import Settings
-    from web import create_app
 
     url = f"sqlite:///{tmp_path_factory.mktemp('offline') / 'offline.sqlite3'}"
     engine = make_engine(url)
@@ -39,17 +36,8 @@ def served(tmp_path_factory) -> Iterator[tuple[str, object]]:
         create_user(session, email=PATIENT, password=PASSWORD, role="patient",
                     name="Offline patient", timezone="Europe/Oslo", latitude=59.91,
                     longitude=10.75)
-    base = Settings()
-    settings = dataclasses.replace(
-        base, database=dataclasses.replace(base.database, url=url),
-        web=dataclasses.replace(base.web, secret_key="browser-test"))
-    app = create_app({"SETTINGS": settings, "ENGINE": engine})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", engine
-    server.shutdown()
-    thread.join(5)
+    with serve_app(browser_settings(url), engine) as base:
+        yield base, engine
     engine.dispose()
 
 

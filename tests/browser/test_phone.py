@@ -5,18 +5,15 @@ in the database); dark mode darkens the pages and the charts."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from jinja2 import Environment, FileSystemLoader
 from sqlalchemy import text
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import SHOTS
+from tests.browser.conftest import SHOTS, demo_site
 
 pytestmark = pytest.mark.browser
 
@@ -48,29 +45,8 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates"
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[tuple[str, object]]:
     """The demo app on 127.0.0.1 (as conftest's live_server) and its engine, for DB checks."""
-    from migrations.runner import upgrade
-    from tracker.database import make_engine, make_session_factory
-    from tracker.demo import seed_demo
-    from tracker.settings import Settings
-    from web import create_app
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('phone') / 'demo.sqlite3'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with make_session_factory(engine).begin() as session:
-        seed_demo(session, password="demo-password")
-    base = Settings()
-    settings = dataclasses.replace(
-        base, database=dataclasses.replace(base.database, url=url),
-        web=dataclasses.replace(base.web, secret_key="browser-test"))
-    app = create_app({"SETTINGS": settings, "ENGINE": engine})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", engine
-    server.shutdown()
-    thread.join(5)
-    engine.dispose()
+    with demo_site(tmp_path_factory.mktemp("phone")) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

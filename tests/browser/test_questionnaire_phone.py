@@ -3,15 +3,12 @@ scrolling, choices at least 44 px high, answered in taps and stored."""
 
 from __future__ import annotations
 
-import dataclasses
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import PHONE, Visit
+from tests.browser.conftest import PHONE, Visit, browser_settings, serve_app
 
 pytestmark = pytest.mark.browser
 EMAIL = "due@example.org"
@@ -25,8 +22,6 @@ def due_server(tmp_path_factory) -> Iterator[str]:
     from tracker.database import make_engine, make_session_factory
     from tracker.diary.courses import record_course
     from tracker.diary.profile import local_today
-    from tracker.settings import Settings
-    from web import create_app
 
     url = f"sqlite:///{tmp_path_factory.mktemp('questionnaire') / 'q.sqlite3'}"
     engine = make_engine(url)
@@ -37,16 +32,8 @@ def due_server(tmp_path_factory) -> Iterator[str]:
                               longitude=10.75)
         start = local_today("Europe/Oslo") + timedelta(days=3)
         record_course(session, patient, started_on=start, ended_on=start + timedelta(days=56))
-    base = Settings()
-    settings = dataclasses.replace(base, database=dataclasses.replace(base.database, url=url),
-                                   web=dataclasses.replace(base.web, secret_key="q-test"))
-    server = make_server("127.0.0.1", 0, create_app({"SETTINGS": settings, "ENGINE": engine}),
-                         threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with serve_app(browser_settings(url), engine) as base:
+        yield base
     engine.dispose()
 
 

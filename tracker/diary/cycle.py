@@ -9,12 +9,16 @@ from sqlalchemy.orm import Session
 
 from tracker.clinical_models import CycleDay
 from tracker.clock import utcnow
+from tracker.diary.fields import FUTURE_DAY, FieldRule
 from tracker.diary.locks import lock_patient_diary
 from tracker.diary.profile import local_today, require_patient
 from tracker.diary.validation import check_day
 from tracker.errors import NotFoundError, ValidationError
 from tracker.models import User
 
+#: The one rule of a period day that JSON Schema cannot state (the API documents it).
+CYCLE_RULES = {"day": FieldRule("day", "day", "Day (leave empty for today)", nullable=True,
+                                beyond_schema=FUTURE_DAY)}
 
 def mark_cycle_day(session: Session, patient: User, day: date, *,
                    now: datetime | None = None) -> CycleDay:

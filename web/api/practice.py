@@ -11,7 +11,12 @@ from marshmallow import fields, validate
 
 from tracker.diary.attacks import get_attack
 from tracker.diary.clinical_terms import TRIGGER_TAGS
-from tracker.diary.cycle import list_cycle_days, mark_cycle_day, unmark_cycle_day
+from tracker.diary.cycle import (
+    CYCLE_RULES,
+    list_cycle_days,
+    mark_cycle_day,
+    unmark_cycle_day,
+)
 from tracker.diary.practice import (
     PRACTICE_RULES,
     WORRY,
@@ -116,7 +121,7 @@ def cycle_list() -> ResponseReturnValue:
 
 @bp.post("/cycle-days")
 @operation("markCycleDay", "Mark a period day (marking twice keeps one)", errors=(400,),
-           description=_PATIENT)
+           description=_PATIENT, rules=CYCLE_RULES)
 @role("patient")
 @body(CycleDayInput)
 @bp.output(CycleDays, status_code=201, description="All period days after the change.")

@@ -6,16 +6,22 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from correlation.simulate import DEMO_PATIENTS, simulate_patient
+from correlation.simulate import DEMO_PATIENTS, SimulatedPatient, simulate_patient
 from tracker.accounts.users import create_user
 from tracker.clock import utcnow
+from tracker.demo_clinical import (
+    seed_demo_medications,
+    seed_demo_practice,
+    seed_demo_questionnaires,
+    seed_demo_triggers,
+)
 from tracker.diary.attack_input import AttackInput
 from tracker.diary.attacks import record_attack
 from tracker.diary.courses import record_course
@@ -125,12 +131,27 @@ def seed_demo(
             )
         _store_pressure(session, sim.pressure_start, sim.pressure_hpa, site, grid_degrees,
                         MSL_OFFSET_HPA[index - 1], now)
+        _seed_clinical(session, patient, sim, index, today, now)
         session.add(CareLink(patient_id=patient.id, clinician_id=clinician.id, created_at=now))
         logins.append((email, f"{spec.name} ({site.label})"))
     logins.append(seed_imported_patient(session, password=password, grid_degrees=grid_degrees,
                                         now=now))
     session.flush()
     return logins
+
+
+def _seed_clinical(session: Session, patient: User, sim: SimulatedPatient, index: int,
+                   today: date, now: datetime) -> None:
+    """The clinical diary of a demo patient: medication, function, practice, questionnaires
+    (and trigger tags for patient 1)."""
+    course = sim.course
+    seed_demo_medications(session, patient, seed=index)
+    seed_demo_practice(session, patient, course.started_on, course.ended_on,
+                       sim.tracking_start, today, seed=index, now=now)
+    seed_demo_questionnaires(session, patient, course.started_on, course.ended_on,
+                             seed=index, now=now)
+    if index == 1:
+        seed_demo_triggers(session, patient, seed=1)
 
 
 def seed_imported_patient(session: Session, *, password: str, grid_degrees: float,

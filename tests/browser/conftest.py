@@ -14,6 +14,10 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+#: Charts on a demo patient's dashboard and report: calendar, pressure timeline, the periods'
+#: bars and the weekly migraine days with practice minutes (issue #16).
+DEMO_CHARTS = 4
+
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from tests.browser.conftest import PHONE, SHOTS
+from tests.browser.conftest import DEMO_CHARTS, PHONE, SHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ def test_patient_dashboard_renders_every_chart(visit):
     v = visit()
     v.login("patient1@demo.example")
     assert v.page.url.endswith("/dashboard")
-    assert v.charts_rendered() == 3
+    assert v.charts_rendered() == DEMO_CHARTS
     text = v.page.inner_text("main")
     assert "weather-linked" in text.lower() and "times as often on pressure-fall days" in text
     assert "95% CI" not in text and "p = " not in text  # statistics stay in the clinician's report
@@ -26,7 +26,7 @@ def test_patient_dashboard_renders_every_chart(visit):
         assert word not in text.lower()
     # The timeline zooms to one period: its x axis then starts at the follow-up.
     v.page.click("p.zoom >> text=after")
-    assert v.charts_rendered() == 3
+    assert v.charts_rendered() == DEMO_CHARTS
     assert "zoom=followup" in v.page.url
     assert v.page.locator("p.zoom strong").inner_text() == "after"
     # Each chart has its numbers in text too.
@@ -65,8 +65,8 @@ def test_clinician_list_report_print_and_download(visit, tmp_path):
 
     v.page.goto(v.base + "/patients")
     v.page.click("text=Demo patient 1 (Oslo)")
-    assert v.charts_rendered() == 3
-    assert v.page.locator("table.stats").count() == 2
+    assert v.charts_rendered() == DEMO_CHARTS
+    assert v.page.locator("table.stats").count() == 4  # periods, comparison, two clinical
     v.page.screenshot(path=str(SHOTS / "clinician-report.png"), full_page=True)
 
     v.page.emulate_media(media="print")

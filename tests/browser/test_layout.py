@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import PHONE, SHOTS
+from tests.browser.conftest import DEMO_CHARTS, PHONE, SHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +55,7 @@ def test_the_clinician_list_fits_without_cut_columns(visit, viewport):
 def test_a_phone_draws_daily_falls_with_the_whole_title(visit):
     v = visit(viewport=PHONE, is_mobile=True, has_touch=True)
     v.login("patient1@demo.example")
-    assert v.charts_rendered() == 3
+    assert v.charts_rendered() == DEMO_CHARTS
     found = v.page.evaluate(TITLE_BOX, "[data-chart='spec-pressure']")
     assert found["variant"] == "narrow"
     assert found["bars"] > 200 and found["lineMarks"] == 0, found  # a day a bar, no hours
@@ -70,7 +70,7 @@ def test_a_phone_draws_daily_falls_with_the_whole_title(visit):
 def test_the_desktop_timeline_stays_hourly_and_the_calendar_is_labelled(visit):
     v = visit(viewport=WIDE)
     v.login("patient1@demo.example")
-    assert v.charts_rendered() == 3
+    assert v.charts_rendered() == DEMO_CHARTS
     found = v.page.evaluate(TITLE_BOX, "[data-chart='spec-pressure']")
     assert found["variant"] == "wide" and found["lineMarks"] >= 1
     texts = v.page.evaluate("""[...document.querySelectorAll(

@@ -13,7 +13,7 @@ import pytest
 from jinja2 import Environment, FileSystemLoader
 from sqlalchemy import text
 
-from tests.browser.conftest import SHOTS, demo_site
+from tests.browser.conftest import DEMO_CHARTS, SHOTS, demo_site
 
 pytestmark = pytest.mark.browser
 
@@ -217,18 +217,18 @@ CHART_TEXT = """() => [...document.querySelectorAll('[data-chart] svg .role-axis
 def test_dark_mode_follows_the_phone_and_draws_the_charts_dark(visit):
     v = visit(viewport=PHONES[1], is_mobile=True, has_touch=True, color_scheme="dark")
     v.login(PATIENT)
-    assert v.charts_rendered() == 3
+    assert v.charts_rendered() == DEMO_CHARTS
     colours = v.page.evaluate(BACKGROUND)
     assert colours["bg"] < 0.15 and colours["header"] < 0.2 and colours["fg"] > 0.8, colours
     themes = v.page.evaluate(
         "[...document.querySelectorAll('[data-chart]')].map(c => c.dataset.theme)")
-    assert themes == ["dark"] * 3
+    assert themes == ["dark"] * DEMO_CHARTS
     labels = v.page.evaluate(CHART_TEXT)
     assert labels and min(labels) > 0.6, labels  # light chart text
     v.page.screenshot(path=str(SHOTS / "phone-dashboard-dark.png"), full_page=False)
     # the same phone in light mode draws dark chart text on a light page
     v.page.emulate_media(color_scheme="light")
-    assert v.charts_rendered() == 3
+    assert v.charts_rendered() == DEMO_CHARTS
     v.page.wait_for_function("[...document.querySelectorAll('[data-chart]')]"
                              ".every(c => c.dataset.theme === 'light')")
     assert v.page.evaluate(BACKGROUND)["bg"] > 0.9
@@ -238,7 +238,7 @@ def test_dark_mode_follows_the_phone_and_draws_the_charts_dark(visit):
 def test_the_device_choice_overrides_the_phone(visit):
     v = visit(viewport=PHONES[0], is_mobile=True, has_touch=True, color_scheme="light")
     v.login(PATIENT)
-    assert v.charts_rendered() == 3
+    assert v.charts_rendered() == DEMO_CHARTS
     control = Environment(loader=FileSystemLoader(TEMPLATES)).get_template(
         "_appearance.html").render()
     # the settings page includes the control; here it is added to the dashboard, where the

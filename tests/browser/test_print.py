@@ -7,6 +7,8 @@ import io
 
 import pytest
 
+from tests.browser.conftest import DEMO_CHARTS
+
 pytestmark = pytest.mark.browser
 
 #: Paper widths in CSS px (96 per inch) and the @page margin of dashboard.css (14 mm).
@@ -61,7 +63,7 @@ def test_the_report_prints_within_the_page(visit, paper):
     v = visit()
     v.login("clinician@demo.example")
     v.page.click("text=Demo patient 1 (Oslo)")
-    assert v.charts_rendered() == 3
+    assert v.charts_rendered() == DEMO_CHARTS
     _print_checks(v, paper)
 
 
@@ -69,5 +71,5 @@ def test_the_report_prints_within_the_page(visit, paper):
 def test_the_dashboard_prints_within_the_page(visit, paper):
     v = visit()
     v.login("patient1@demo.example")
-    assert v.charts_rendered() == 3
+    assert v.charts_rendered() == DEMO_CHARTS
     _print_checks(v, paper)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from tracker.accounts.users import create_user
-from tracker.demo_practice import seed_demo_practice, seed_demo_triggers
+from tracker.demo_clinical import seed_demo_practice, seed_demo_triggers
 from tracker.diary.attack_input import AttackInput
 from tracker.diary.attacks import list_attacks, record_attack
 from tracker.diary.practice import list_practice, total_minutes

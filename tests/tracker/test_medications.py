@@ -228,3 +228,27 @@ def test_list_changes_that_feed_the_report_mark_the_diary_changed(session):
         me.profile.diary_changed_at = None
         change()
         assert me.profile.diary_changed_at is not None
+
+
+def test_linking_many_imported_medications_is_a_few_statements(session, engine):
+    """One lookup per distinct name and one insert for all links, not a query per attack."""
+    from sqlalchemy import event
+
+    me = _patient(session)
+    rows = [f"{(datetime(2020, 1, 1, tzinfo=UTC) + timedelta(hours=5 * k)).isoformat()},,"
+            f"migraine,,,,,,,,,Sumatriptan|triptan|1|yes; Ibuprofen||2|\n" for k in range(600)]
+    header = ("started_at,ended_at,kind,intensity,aura,medication,medication_helped,threat,"
+              "expected_weather,function,triggers,medications,notes\n")
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert import_attacks(session, me, header + "".join(rows)) == 600
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) < 40  # was over 1,200: a list lookup per medication of each attack
+    links = session.scalars(select(AttackMedication)).all()
+    assert len(links) == 1200 and {link.doses for link in links} == {1, 2}

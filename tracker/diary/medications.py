@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from tracker.clinical_models import AttackMedication, Medication, MedicationAlias
@@ -281,19 +281,23 @@ def link_imported(session: Session, patient: User, attacks: Sequence[AttackInput
         by_start.update((k.timestamp(), v) for k, v in session.execute(
             select(Attack.started_at, Attack.id).where(Attack.patient_id == patient.id,
                                                        Attack.started_at.in_(starts))))
-    rows = []
+    entries: dict[str, int] = {}  # one lookup per distinct name, not one per attack
+    rows: list[dict[str, object]] = []
     for attack in named:
         seen: set[int] = set()
         for item in attack.medications:
-            med = entry_for(session, patient, item, now)
-            if med.id in seen:
+            key = alias_key(item.name)
+            if key not in entries:
+                entries[key] = entry_for(session, patient, item, now).id
+            med_id = entries[key]
+            if med_id in seen:
                 continue
-            seen.add(med.id)
-            check_taken(Taken(med.id, item.doses, item.helped))
-            rows.append(AttackMedication(attack_id=by_start[attack.started_at.timestamp()],
-                                         medication_id=med.id, doses=item.doses,
-                                         helped=item.helped))
-    session.add_all(rows)
+            seen.add(med_id)
+            check_taken(Taken(med_id, item.doses, item.helped))
+            rows.append({"attack_id": by_start[attack.started_at.timestamp()],
+                         "medication_id": med_id, "doses": item.doses, "helped": item.helped})
+    if rows:  # one executemany: an import of 100,000 attacks must not build ORM objects
+        session.execute(insert(AttackMedication.__table__), rows)
     _touch(patient)
     session.flush()
     return len(rows)

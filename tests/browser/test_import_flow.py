@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import PHONE, browser_settings, serve_app
+from tests.browser.conftest import PHONE, SHOTS, browser_settings, serve_app
 from tests.fakes.open_meteo import FakeOpenMeteo
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "imports" / "migraine_buddy.csv"
@@ -99,6 +99,7 @@ def test_import_on_a_phone(visit, site, tmp_path):
     assert "15 Jan 2024 to 2 Nov 2024" in page.inner_text("#import-summary")
     assert page.locator("input[name=location]").count() >= 2  # Munich, New York, ...
     assert page.locator("table.import-rows tbody tr").count() == 9
+    page.screenshot(path=str(SHOTS / "phone-import-preview.png"))
     page.click("#confirm-form button[type=submit]")
     page.wait_for_url(re.compile(r"/dashboard$"))
     assert "9 attacks added, 0 duplicates" in page.inner_text(".flash")

@@ -203,3 +203,11 @@ def function_section(data: FunctionDays, ctx: ClinicalContext) -> dict[str, Any]
             "unable_days_per_28": _per(len(unable), covered, 28),
         }
     return {"periods": periods}
+
+
+def questionnaire_section(table: Sequence[dict[str, Any]], ctx: ClinicalContext
+                          ) -> dict[str, Any]:
+    """The ``questionnaires`` key: each answered instrument's score and band before the
+    course, at its end and 12 weeks after (issue #16 point 6; scored when answered, so the
+    analysis only carries them into the report)."""
+    return {"instruments": [dict(row) for row in table]}

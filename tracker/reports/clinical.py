@@ -26,6 +26,7 @@ from correlation.clinical import (
     MedicationDays,
     function_section,
     medication_section,
+    questionnaire_section,
 )
 from correlation.clinical_practice import cycle_section, practice_section, triggers_section
 from tracker.clinical_models import AttackMedication, Medication, MedicationAlias
@@ -33,6 +34,8 @@ from tracker.diary.clinical_terms import DRUG_CLASSES, FUNCTION_LEVELS
 from tracker.diary.medications import alias_key
 from tracker.diary.profile import require_patient
 from tracker.models import Attack, User
+from tracker.questionnaires.definitions import load_instruments
+from tracker.questionnaires.store import score_table
 from tracker.reports.clinical_practice import load_cycle, load_practice, load_triggers
 
 
@@ -88,6 +91,12 @@ def load_function(session: Session, patient: User, zone: ZoneInfo) -> FunctionDa
                         np.array([lv for _, lv in rows], dtype=object))
 
 
+def load_questionnaires(session: Session, patient: User, zone: ZoneInfo) -> list[dict[str, Any]]:
+    """The answered questionnaires' scores side by side (titles of the shipped instruments;
+    an operator's own instrument shows its id)."""
+    return score_table(session, patient, load_instruments())
+
+
 #: The sections of the report's ``clinical`` object, in order. Register a section here.
 SECTIONS: list[ClinicalSection] = [
     ClinicalSection("medication", load_medication, medication_section),
@@ -95,6 +104,7 @@ SECTIONS: list[ClinicalSection] = [
     ClinicalSection("practice", load_practice, practice_section),
     ClinicalSection("triggers", load_triggers, triggers_section),
     ClinicalSection("cycle", load_cycle, cycle_section),
+    ClinicalSection("questionnaires", load_questionnaires, questionnaire_section),
 ]
 
 

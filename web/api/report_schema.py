@@ -156,7 +156,9 @@ _TOP: dict[str, fields.Field] = {
         "medication days per period, by class, and the ICHD-3 overuse check) and `function` "
         "(days with reduced or no function); `practice` (PRT practice per period, the change in "
         "weather worry with its interval, minutes per week), `triggers` and `cycle` (null "
-        "inside when not tracked); docs/method.md, \"Clinical diary\".")}),
+        "inside when not tracked); `questionnaires` (each answered instrument's score and "
+        "band before the course, at its end and 12 weeks after); docs/method.md, "
+        "\"Clinical diary\".")}),
 }
 Report = _schema("Report", {key: _TOP[key] for key in _SAMPLE},
                  doc="The report contract `migraine-weather/report/v2` (docs/method.md).")

@@ -29,14 +29,14 @@ def _add(v, name: str, drug_class: str) -> None:
 def test_pick_a_medication_in_one_tap_on_a_phone(visit):
     v = visit(viewport=PHONE, is_mobile=True, has_touch=True)
     v.login(PATIENT)
-    _add(v, "Sumatriptan 50 mg", "triptan")
-    _add(v, "Ibuprofen 400", "simple_analgesic")
-    assert "Sumatriptan 50 mg" in v.page.content()
+    _add(v, "Rizatriptan 10 mg", "triptan")
+    _add(v, "Naproxen 500", "simple_analgesic")
+    assert "Rizatriptan 10 mg" in v.page.content()
     _fits(v)
 
     v.page.goto(v.base + "/attacks")
     chip = v.page.locator("fieldset.medication-chips label.chip",
-                          has_text="Sumatriptan 50 mg")
+                          has_text="Rizatriptan 10 mg")
     box = chip.bounding_box()
     assert box["height"] >= 44 and box["width"] >= 44, box
     extra = chip.locator("xpath=following-sibling::div[contains(@class,'med-extra')]")
@@ -54,18 +54,18 @@ def test_pick_a_medication_in_one_tap_on_a_phone(visit):
     checked = v.page.locator("fieldset.medication-chips input[name=medications]:checked")
     assert checked.count() == 1
     chosen = v.page.locator("fieldset.medication-chips label.chip",
-                            has_text="Sumatriptan 50 mg")
+                            has_text="Rizatriptan 10 mg")
     assert chosen.locator("input").is_checked()
     assert v.page.locator("input[type=radio][value=partly]:checked").count() == 1
 
     # "Log attack now" opens the ongoing attack's follow-up: one tap adds Ibuprofen
     with v.page.expect_navigation():
         v.page.locator("form.log-now button").click()
-    button = v.page.locator("fieldset.medication-now button", has_text="Ibuprofen 400")
+    button = v.page.locator("fieldset.medication-now button", has_text="Naproxen 500")
     assert button.bounding_box()["height"] >= 44
     with v.page.expect_navigation():
         button.tap()
-    button = v.page.locator("fieldset.medication-now button", has_text="Ibuprofen 400")
+    button = v.page.locator("fieldset.medication-now button", has_text="Naproxen 500")
     assert button.get_attribute("aria-pressed") == "true"
-    assert v.page.get_by_text("Did Ibuprofen 400 help?").is_visible()
+    assert v.page.get_by_text("Did Naproxen 500 help?").is_visible()
     _fits(v)

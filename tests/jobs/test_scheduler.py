@@ -93,6 +93,8 @@ def test_a_first_start_runs_every_job_once_and_fills_every_cell(
     scheduler = started()
     wait_for(lambda: _finished(session_factory, LOGGED_EACH_TIME))
     assert [_statuses(session_factory, j) for j in LOGGED_EACH_TIME] == [["ok"]] * 3
+    # the polling jobs (fill-history, send-reminders) run once at first start too, after these
+    wait_for(lambda: all(t > datetime.now(UTC) for t in stored_next_run_times(engine).values()))
     assert _statuses(session_factory, FILL_HISTORY) == []  # the back-fill left it nothing
     now = datetime.now(UTC)
     stored = stored_next_run_times(engine)

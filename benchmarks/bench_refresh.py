@@ -14,14 +14,12 @@ Run: .venv/bin/python benchmarks/bench_refresh.py
 from __future__ import annotations
 
 import dataclasses
-import os
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import bench_web
+from databases import each_database
 from sqlalchemy import delete
 
 from jobs.context import build_context
@@ -73,20 +71,8 @@ def bench(url: str, name: str) -> None:
 
 
 def main() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="mw-bench-refresh-"))
-    bench(f"sqlite:///{folder / 'bench.sqlite3'}", "SQLite")
-    pg = os.environ.get("TEST_DATABASE_URL")
-    if pg:
-        from bench_weather_store import _pg_schema
-
-        target = _pg_schema(pg)
-        if target is not None:
-            url, drop = target
-            try:
-                bench(url, "PostgreSQL")
-            finally:
-                drop()
-
+    """Run on SQLite, and on PostgreSQL with TEST_DATABASE_URL."""
+    each_database(bench, "mw-bench-refresh-")
 
 if __name__ == "__main__":
     main()

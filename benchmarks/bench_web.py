@@ -17,14 +17,12 @@ Run: .venv/bin/python benchmarks/bench_web.py
 from __future__ import annotations
 
 import dataclasses
-import os
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
+from databases import each_database
 
 from correlation.simulate import simulate_patient
 from migrations.runner import upgrade
@@ -190,20 +188,8 @@ def run(url: str, name: str) -> None:
 
 
 def main() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="mw-bench-web-"))
-    run(f"sqlite:///{folder / 'bench.sqlite3'}", "SQLite")
-    pg = os.environ.get("TEST_DATABASE_URL")
-    if pg:
-        from bench_weather_store import _pg_schema
-
-        target = _pg_schema(pg)
-        if target is not None:
-            url, drop = target
-            try:
-                run(url, "PostgreSQL")
-            finally:
-                drop()
-
+    """Run on SQLite, and on PostgreSQL with TEST_DATABASE_URL."""
+    each_database(run, "mw-bench-web-")
 
 if __name__ == "__main__":
     main()

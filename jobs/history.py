@@ -94,8 +94,7 @@ def fill_history(ctx: JobContext, now: datetime) -> RunResult:
     groups = plan_history(ctx, now)
     cells = {c.id for _, members in groups for c in members}
     failed, left = _run_chunks(ctx, result, groups, now)
-    result.cells_failed = len(failed)
-    result.cells_done = len(cells) - len(failed) - len(left)
+    result.count_cells(len(cells), failed, left)
     _settle(result)
     return result
 

@@ -29,7 +29,9 @@ from jobs.context import JobContext
 from jobs.models import JobRun, JobRunTask
 from jobs.names import REFRESH_REPORTS
 from jobs.reports import refresh_in_process
-from jobs.tasks import MAX_ERROR_CHARS, RunResult, _run_chunks, _settle, kv
+from jobs.runs import MAX_ERROR_CHARS, RunResult, kv
+from jobs.runs import settle as _settle
+from jobs.tasks import _run_chunks
 from weather.errors import ProviderError, ProviderRequestError
 from weather.fetching import BatchRequest, archive_request, recent_request
 from weather.models import GridCell
@@ -145,8 +147,7 @@ def run_pressure_task(ctx: JobContext, args: dict[str, Any], *, last_attempt: bo
     failed, left = _run_chunks(dataclasses.replace(ctx, client=watched), result, groups, ref.now)
     if failed and watched.worth_retrying() and not last_attempt:
         raise RetryLater(f"{len(failed)} cell(s) failed: {result.errors[0]}")
-    result.cells_failed = len(failed)
-    result.cells_done = len(cells) - len(failed) - len(left)
+    result.count_cells(len(cells), failed, left)
     return finish_task(ctx, ref, result)
 
 
@@ -156,12 +157,7 @@ def run_reports_task(ctx: JobContext, args: dict[str, Any]) -> str:
     ref = TaskRef.from_args({**args, "job": REFRESH_REPORTS})
     result = RunResult(REFRESH_REPORTS)
     for outcome in refresh_in_process(ctx, [int(p) for p in args["patients"]], ref.now):
-        if outcome.error is not None:
-            result.cells_failed += 1
-            result.errors.append(f"patient {outcome.patient_id}: {outcome.error}")
-        elif outcome.checked:
-            result.cells_done += 1
-            result.rows_written += outcome.written
+        result.count_patient(outcome)
     return finish_task(ctx, ref, result)
 
 

@@ -24,14 +24,11 @@ cell whose chunk failed, instead of asking for them again and again within one r
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -43,6 +40,8 @@ from jobs.names import BACKFILL, FILL_HISTORY, JOB_NAMES, PULL_RECENT, REFRESH_R
 from jobs.owners import FOREIGN_RUN_STALE_AFTER, run_is_live, this_host
 from jobs.reminders import SEND_REMINDERS, send_reminders
 from jobs.reports import pool_size, refresh_in_pool, refresh_in_process
+from jobs.runs import RunResult, kv
+from jobs.runs import settle as _settle
 from tracker.cells import cells_in_use, cells_needed_since
 from tracker.reports.snapshots import patients_with_reports
 from weather.backfill import backfill_groups
@@ -54,72 +53,7 @@ from weather.fetching import (
 )
 from weather.models import GridCell
 
-#: Longest error text stored in a run's row.
-MAX_ERROR_CHARS = 4000
-
 log = logging.getLogger("migraine_weather.jobs")
-
-
-def kv(**fields: Any) -> str:
-    """Format a structured log line as ``key=value`` pairs (values with spaces are quoted)."""
-    parts = []
-    for key, value in fields.items():
-        if value is None:
-            text = "-"
-        elif isinstance(value, float):
-            text = f"{value:.3f}"
-        else:
-            text = str(value)
-            if not text or any(c.isspace() or c in '"=' for c in text):
-                text = json.dumps(text)
-        parts.append(f"{key}={text}")
-    return " ".join(parts)
-
-
-@dataclass
-class RunResult:
-    """The outcome of one job run (counts are cells, or patients for refresh-reports)."""
-
-    job: str
-    status: str = "ok"
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    cells_done: int = 0
-    cells_failed: int = 0
-    rows_written: int = 0
-    errors: list[str] = field(default_factory=list)
-    run_id: int | None = None
-
-    @property
-    def duration_seconds(self) -> float | None:
-        """Seconds from start to end, once finished."""
-        if self.started_at is None or self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
-
-    @property
-    def failed(self) -> bool:
-        """True unless the run ended ``ok``."""
-        return self.status != "ok"
-
-    def error_text(self) -> str | None:
-        """Return the errors as one bounded text for the run log, or None."""
-        if not self.errors:
-            return None
-        text = "; ".join(self.errors)
-        if len(text) > MAX_ERROR_CHARS:
-            text = text[: MAX_ERROR_CHARS - 40] + f" ... ({len(self.errors)} error(s) in all)"
-        return text
-
-
-def _settle(result: RunResult) -> None:
-    """Set the status from the counts: ok, partial or error."""
-    if result.cells_failed == 0 and not result.errors:
-        result.status = "ok"
-    elif result.cells_done == 0 and result.cells_failed > 0:
-        result.status = "error"
-    else:
-        result.status = "partial"
 
 
 # -- provider batches ------------------------------------------------------------------------
@@ -184,8 +118,7 @@ def backfill(ctx: JobContext, now: datetime) -> RunResult:
     result = RunResult(BACKFILL)
     needed, groups = plan_backfill(ctx, now)
     failed, left = _run_chunks(ctx, result, groups, now)
-    result.cells_failed = len(failed)
-    result.cells_done = len(needed) - len(failed) - len(left)
+    result.count_cells(len(needed), failed, left)
     _settle(result)
     return result
 
@@ -261,14 +194,10 @@ def refresh_reports(ctx: JobContext, now: datetime) -> RunResult:
     seen = 0
     for outcome in outcomes:
         seen += 1
+        result.count_patient(outcome)
         if outcome.error is not None:
-            result.cells_failed += 1
-            result.errors.append(f"patient {outcome.patient_id}: {outcome.error}")
             log.warning(kv(event="report_failed", job=REFRESH_REPORTS,
                            patient=outcome.patient_id, error=outcome.error))
-        elif outcome.checked:
-            result.cells_done += 1
-            result.rows_written += outcome.written
     if seen < len(patient_ids):
         result.errors.append("stopped before every patient was checked")
     _settle(result)

@@ -31,11 +31,7 @@ from tracker.diary.clinical_terms import (
     HELPED,
     QUESTIONNAIRE_TIMEPOINTS,
 )
-from tracker.models import Base
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+from tracker.models import Base, one_of
 
 
 class Medication(Base):
@@ -43,7 +39,7 @@ class Medication(Base):
 
     __tablename__ = "medications"
     __table_args__ = (
-        CheckConstraint(_in("drug_class", DRUG_CLASSES), name="drug_class"),
+        CheckConstraint(one_of("drug_class", DRUG_CLASSES), name="drug_class"),
         UniqueConstraint("patient_id", "name"),
     )
 
@@ -61,7 +57,7 @@ class AttackMedication(Base):
 
     __tablename__ = "attack_medications"
     __table_args__ = (
-        CheckConstraint(_in("helped", HELPED), name="helped"),
+        CheckConstraint(one_of("helped", HELPED), name="helped"),
         CheckConstraint("doses BETWEEN 1 AND 20", name="doses"),
         UniqueConstraint("attack_id", "medication_id"),
         Index("ix_attack_medications_medication", "medication_id"),
@@ -127,7 +123,7 @@ class QuestionnaireResponse(Base):
 
     __tablename__ = "questionnaire_responses"
     __table_args__ = (
-        CheckConstraint(_in("timepoint", QUESTIONNAIRE_TIMEPOINTS), name="timepoint"),
+        CheckConstraint(one_of("timepoint", QUESTIONNAIRE_TIMEPOINTS), name="timepoint"),
         UniqueConstraint("patient_id", "instrument", "timepoint"),
     )
 

@@ -35,7 +35,8 @@ ATTACK_SOURCES = ("web", "api", "import")
 PRESSURE_UNITS = ("hPa", "inHg", "mmHg", "kPa")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """A check constraint's text: ``column`` takes one of ``values`` (every tracker table)."""
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
@@ -50,7 +51,7 @@ class User(Base):
     """An account: a patient, a clinician or an admin."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+    __table_args__ = (CheckConstraint(one_of("role", ROLES), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -71,7 +72,7 @@ class PatientProfile(Base):
     """A patient's settings: the timezone their days are counted in and their pressure unit."""
 
     __tablename__ = "patient_profiles"
-    __table_args__ = (CheckConstraint(_in("pressure_unit", PRESSURE_UNITS), name="unit"),)
+    __table_args__ = (CheckConstraint(one_of("pressure_unit", PRESSURE_UNITS), name="unit"),)
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
@@ -117,12 +118,12 @@ class Attack(Base):
 
     __tablename__ = "attacks"
     __table_args__ = (
-        CheckConstraint(_in("kind", ATTACK_KINDS), name="kind"),
-        CheckConstraint(_in("source", ATTACK_SOURCES), name="source"),
+        CheckConstraint(one_of("kind", ATTACK_KINDS), name="kind"),
+        CheckConstraint(one_of("source", ATTACK_SOURCES), name="source"),
         CheckConstraint("intensity BETWEEN 0 AND 10", name="intensity"),
         CheckConstraint("threat BETWEEN 0 AND 10", name="threat"),
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="end_after_start"),
-        CheckConstraint(_in("function", FUNCTION_LEVELS), name="function"),
+        CheckConstraint(one_of("function", FUNCTION_LEVELS), name="function"),
         Index("ix_attacks_patient_started", "patient_id", "started_at"),
         UniqueConstraint("patient_id", "client_id"),
     )

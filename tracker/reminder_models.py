@@ -23,17 +23,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.models import Base
+from tracker.models import Base, one_of
 
 #: The kinds of reminder (a sent message's kind too).
 REMINDER_KINDS = ("daily", "weekly")
 #: What became of a reminder due on a day: being sent, sent, skipped (nothing to remind
 #: of), or refused by the SMTP server (tried again up to ``[mail] max_send_attempts``).
 SEND_STATUSES = ("sending", "sent", "skipped", "failed")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class ReminderPreference(Base):
@@ -61,8 +57,8 @@ class SentMessage(Base):
     __tablename__ = "sent_messages"
     __table_args__ = (
         UniqueConstraint("patient_id", "kind", "local_day"),
-        CheckConstraint(_in("kind", REMINDER_KINDS), name="kind"),
-        CheckConstraint(_in("status", SEND_STATUSES), name="status"),
+        CheckConstraint(one_of("kind", REMINDER_KINDS), name="kind"),
+        CheckConstraint(one_of("status", SEND_STATUSES), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

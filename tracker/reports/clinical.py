@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -91,10 +92,16 @@ def load_function(session: Session, patient: User, zone: ZoneInfo) -> FunctionDa
                         np.array([lv for _, lv in rows], dtype=object))
 
 
+@cache
+def _shipped_instruments() -> dict[str, Any]:
+    """The shipped definitions, read once per process (every report reads their titles)."""
+    return load_instruments()
+
+
 def load_questionnaires(session: Session, patient: User, zone: ZoneInfo) -> list[dict[str, Any]]:
     """The answered questionnaires' scores side by side (titles of the shipped instruments;
     an operator's own instrument shows its id)."""
-    return score_table(session, patient, load_instruments())
+    return score_table(session, patient, _shipped_instruments())
 
 
 #: The sections of the report's ``clinical`` object, in order. Register a section here.

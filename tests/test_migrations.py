@@ -118,3 +118,47 @@ def _insert_patient(conn, timezone: str, *, checkins_in_use: bool) -> None:
     conn.execute(text(
         "INSERT INTO patient_profiles (user_id, timezone, pressure_unit, checkins_in_use)"
         " VALUES (1, :tz, 'hPa', :checkins)"), {"tz": timezone, "checkins": checkins_in_use})
+
+
+def _insert_cell_hour(conn, source: str) -> None:
+    from sqlalchemy import text
+
+    conn.execute(text(
+        "INSERT INTO pressure_observations (cell_id, observed_at, surface_pressure_hpa,"
+        " msl_hpa, source, source_rank, fetched_at) VALUES (1, :t, 1001.5, 1012.0, :s, 2, :t)"),
+        {"t": FIRST_INSTANT, "s": source})
+
+
+def test_pressure_table_is_rebuilt_clustered_with_its_rows_and_rules(db_url):
+    """a7d2c4e9b813: SQLite's table becomes WITHOUT ROWID; rows, the CHECK and the cascade stay."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "c84c97e5ab45")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO grid_cells (id, lat_e4, lon_e4, grid_degrees,"
+                              " created_at) VALUES (1, 515000, -1000, 0.25, :t)"),
+                         {"t": FIRST_INSTANT})
+            _insert_cell_hour(conn, "archive")
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT surface_pressure_hpa, source FROM"
+                                     " pressure_observations")).one() == (1001.5, "archive")
+            if engine.dialect.name == "sqlite":
+                sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE"
+                                        " name = 'pressure_observations'")).scalar()
+                assert "WITHOUT ROWID" in sql.upper()
+        indexes = {i["name"] for i in inspect(engine).get_indexes("pressure_observations")}
+        assert "ix_pressure_observations_cell_id_fetched_at" in indexes
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("DELETE FROM pressure_observations"))
+            _insert_cell_hour(conn, "guessed")  # the CHECK on source survived the rebuild
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM grid_cells"))  # ON DELETE CASCADE survived too
+            assert conn.execute(text("SELECT count(*) FROM pressure_observations")).scalar() == 0
+        assert _diff(engine) == []
+    finally:
+        engine.dispose()

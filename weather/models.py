@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     SmallInteger,
@@ -57,13 +58,20 @@ class GridCell(Base):
 
 
 class PressureObservation(Base):
-    """One hour of pressure for one cell; pressures in hPa, ``observed_at`` on the UTC hour."""
+    """One hour of pressure for one cell; pressures in hPa, ``observed_at`` on the UTC hour.
+
+    On SQLite the table is WITHOUT ROWID: rows are stored in (cell, hour) order, so a page's
+    two years are one range of one B-tree. The (cell, fetched_at) index serves "what arrived
+    since" (report freshness) without reading every hour.
+    """
 
     __tablename__ = "pressure_observations"
     __table_args__ = (
         CheckConstraint(
             "source IN ('measured', 'simulated', 'archive', 'forecast')", name="source"
         ),
+        Index("ix_pressure_observations_cell_id_fetched_at", "cell_id", "fetched_at"),
+        {"sqlite_with_rowid": False},
     )
 
     cell_id: Mapped[int] = mapped_column(

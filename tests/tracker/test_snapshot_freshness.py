@@ -102,3 +102,35 @@ def test_a_summary_of_an_older_report_contract_is_recomputed(session):
     session.commit()
     again, at2 = _summaries(session, patient, NOW + timedelta(minutes=5))
     assert at2 > at1 and again["schema"] == "migraine-weather/report/v2" and "clinical" in again
+
+
+def test_arrivals_count_from_the_earliest_local_midnight(session):
+    """Only today's arrivals (since the earliest of the patients' midnights) are read: an
+    older one cannot make a report computed today stale, so it is left out (None)."""
+    from tracker.cells import cells_in_use
+    from tracker.reports.snapshots import latest_pressure_arrivals
+    from weather.grid import find_cell_id
+    from weather.observations import upsert_observations
+
+    oslo = create_user(session, email="o@example.org", password="long enough", role="patient",
+                       timezone="Europe/Oslo", latitude=59.9, longitude=10.7, now=NOW)
+    york = create_user(session, email="y@example.org", password="long enough", role="patient",
+                       timezone="America/New_York", latitude=40.7, longitude=-74.0, now=NOW)
+    settings = ReportSettings(CONFIG, 0.1)
+    cells_in_use(session, 0.1)
+    oslo_cell = find_cell_id(session, 59.9, 10.7, 0.1)
+    york_cell = find_cell_id(session, 40.7, -74.0, 0.1)
+    past = datetime(2026, 2, 10, 6, tzinfo=UTC)
+    oslo_midnight = datetime(2026, 4, 30, 22, tzinfo=UTC)  # 1 May 00:00 CEST
+    upsert_observations(session, oslo_cell, [past], [1001.0], [1011.0], "archive",
+                        oslo_midnight - timedelta(minutes=1))
+    upsert_observations(session, york_cell, [past], [1002.0], [1012.0], "archive",
+                        oslo_midnight + timedelta(minutes=1))
+    session.flush()
+    arrivals = latest_pressure_arrivals(session, [oslo, york], settings, NOW)
+    assert arrivals == {oslo.id: None, york.id: oslo_midnight + timedelta(minutes=1)}
+    later = NOW + timedelta(hours=1)
+    upsert_observations(session, oslo_cell, [past + timedelta(hours=1)], [1003.0], [1013.0],
+                        "archive", later)
+    session.flush()
+    assert latest_pressure_arrivals(session, [oslo], settings, later) == {oslo.id: later}

@@ -72,10 +72,12 @@ def _local_midnight(patient: User, now: datetime) -> datetime:
 def latest_pressure_arrivals(
     session: Session, patients: Sequence[User], settings: ReportSettings, now: datetime
 ) -> dict[int, datetime | None]:
-    """Per patient, when pressure last arrived for their cells' hours before today (3 queries).
+    """Per patient, when pressure last arrived today for their cells' hours before today.
 
     One bound serves all: the earliest of the patients' local midnights, so no patient's own
-    today counts (for one patient it is exactly their midnight).
+    today counts (for one patient it is exactly their midnight). Arrivals before that bound
+    are left out (None): a fresh snapshot was computed on the patient's local today, so after
+    them anyway; the (cell, fetched_at) index then reads only today's arrivals (3 queries).
     """
     if not patients:
         return {}
@@ -85,6 +87,7 @@ def latest_pressure_arrivals(
     latest = dict(session.execute(
         select(PressureObservation.cell_id, func.max(PressureObservation.fetched_at))
         .where(PressureObservation.cell_id.in_(all_cells),
+               PressureObservation.fetched_at >= bound,
                PressureObservation.observed_at < bound)
         .group_by(PressureObservation.cell_id)
     ).all()) if all_cells else {}

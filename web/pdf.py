@@ -26,10 +26,11 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
+from tracker.accounts.sharing import require_view
 from tracker.diary.clinical_terms import DRUG_CLASS_LABELS
-from web.access import role_required
+from web.access import me, role_required
 from web.dashboard import bundle_text, report_page
-from web.db import settings
+from web.db import db_session, settings
 from web.security import NO_STORE
 
 bp = Blueprint("pdf", __name__)
@@ -121,6 +122,7 @@ def _render(html: str, paper: str, binary: str, timeout: float) -> bytes:
 @role_required("clinician", "patient")
 def report_pdf(patient_id: int) -> ResponseReturnValue:
     """The report page as a PDF download (``?paper=letter`` for US Letter; A4 otherwise)."""
+    require_view(db_session(), me(), patient_id)  # 404 first, whether or not PDFs can be made
     binary = chromium()
     if binary is None:
         flash(NO_PDF)

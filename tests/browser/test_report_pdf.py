@@ -77,6 +77,14 @@ def test_others_cannot_download_it_and_nothing_is_logged(settings, engine, world
     assert _pdf_views(session_factory, world.ids["a"]) == []
 
 
+@pytest.mark.parametrize("who", ["b", "unlinked"])
+def test_without_chromium_others_still_get_not_found(settings, engine, world, tmp_path, who):
+    """The access check comes before the fallback: no 302 that tells a patient exists."""
+    client = _app(settings, engine, str(tmp_path / "no-chromium")).test_client()
+    login(client, world.emails[who])
+    assert client.get(f"/patients/{world.ids['a']}/report.pdf").status_code == 404
+
+
 def test_without_chromium_the_page_falls_back_to_the_browsers_print(
         settings, engine, world, tmp_path):
     client = _app(settings, engine, str(tmp_path / "no-chromium")).test_client()

@@ -7,7 +7,6 @@ patients, with comparison patients (DESIGN A8); /cohort/power runs the power sim
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -81,7 +80,7 @@ def cohort_context(session: Any, clinician: User, settings: ReportSettings,
         "summary": summary, "rule": rule, "include": include, "keep": keep,
         "answer": answer_sentence(summary["pooled_sensitivity_ratio"], summary["n_analysed"],
                                   settings.method.confidence),
-        "charts": {"forest": json.dumps(spec, allow_nan=False).replace("</", "<\\/")},
+        "charts": {"forest": charts.script_json(spec)},
         "forest": charts.forest_rows(treated_only),
     }
 

@@ -4,7 +4,6 @@ and the chart bundle (served by the app itself, so every page works offline)."""
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -187,8 +186,7 @@ def _uses_open_meteo(patient: User) -> bool:
 
 def _chart_blocks(view: PatientView) -> dict[str, str]:
     """The chart specs as JSON text for <script type="application/json"> blocks."""
-    return {name: json.dumps(spec, allow_nan=False, separators=(",", ":")).replace("</", "<\\/")
-            for name, spec in view.charts.items()}
+    return {name: charts.script_json(spec) for name, spec in view.charts.items()}
 
 
 #: Columns of the clinician's list a user can sort by -> how to read the value from a row.

@@ -96,3 +96,54 @@ def test_views_and_the_list_are_logged_for_the_clinician(session, people):
     assert sorted(_log(session, a)) == sorted([
         (linked.id, "view_report", "page"), (linked.id, "view_diary", ""),
         (linked.id, "view_report", "list")])
+
+
+def test_the_list_reads_the_same_statements_for_any_number_of_patients(session, settings):
+    """One query for the profiles, one flush for the audit entries: 3 or 7 patients alike
+    (each patient's profile was read, and each entry flushed, on its own)."""
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import event
+
+    from tracker.accounts.users import create_user
+    from tracker.diary.courses import record_course
+    from tracker.models import CareLink
+
+    now = datetime(2026, 5, 1, 12, tzinfo=UTC)
+    clinician = create_user(session, email="doc@example.org", password="long enough",
+                            role="clinician", now=now)
+    report_settings = ReportSettings(settings.analysis, GRID)
+    engine = session.get_bind()
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    def add_patients(n: int) -> None:
+        for _ in range(n):
+            p = create_user(session, email=f"p{len(patients)}@example.org",
+                            password="long enough", role="patient", now=now)
+            record_course(session, p, started_on=date(2026, 1, 1), ended_on=date(2026, 2, 1))
+            session.add(CareLink(patient_id=p.id, clinician_id=clinician.id, created_at=now))
+            patients.append(p.id)
+        session.commit()
+        clinician_summaries(session, clinician, settings=report_settings, now=now)
+        session.commit()  # the snapshots are stored; the next list reads them
+        session.expire_all()
+
+    def listed() -> int:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            found = clinician_summaries(session, clinician, settings=report_settings, now=now)
+            session.flush()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert sorted(p.id for p, _ in found) == sorted(patients)
+        return len(statements)
+
+    patients: list[int] = []
+    add_patients(3)
+    few = listed()
+    add_patients(4)
+    assert listed() == few

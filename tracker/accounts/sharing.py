@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from tracker.accounts.audit import record_event
 from tracker.accounts.throttle import check_attempts
@@ -198,6 +198,7 @@ def patients_of_clinician(session: Session, clinician: User) -> list[User]:
             .join(CareLink, CareLink.patient_id == User.id)
             .where(CareLink.clinician_id == clinician.id, CareLink.revoked_at.is_(None))
             .order_by(User.name, User.email)
+            .options(joinedload(User.profile))  # every list reads each one's profile
         )
     )
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from correlation import PatientSeries, Report, analyze
-from tracker.accounts.audit import record_access
+from tracker.accounts.audit import record_access, record_accesses
 from tracker.accounts.sharing import patients_of_clinician, require_view
 from tracker.clock import utcnow
 from tracker.errors import NotFoundError
@@ -124,6 +124,5 @@ def clinician_summaries(
     course); every patient's view is audit-logged."""
     patients = patients_of_clinician(session, clinician)
     summaries = current_summaries(session, patients, settings, now or utcnow())
-    for patient in patients:
-        record_access(session, clinician, patient, "view_report", detail)
+    record_accesses(session, clinician, patients, "view_report", detail)
     return [(patient, summaries[patient.id]) for patient in patients]

@@ -147,6 +147,8 @@ def test_pressure_table_is_rebuilt_clustered_with_its_rows_and_rules(db_url):
         with engine.connect() as conn:
             assert conn.execute(text("SELECT surface_pressure_hpa, source FROM"
                                      " pressure_observations")).one() == (1001.5, "archive")
+            assert conn.execute(text("SELECT open_meteo_at FROM grid_cells")
+                                ).scalar() is not None  # its archive row: the credit is due
             if engine.dialect.name == "sqlite":
                 sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE"
                                         " name = 'pressure_observations'")).scalar()

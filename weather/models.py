@@ -23,6 +23,9 @@ from weather.sqltypes import NAMING_CONVENTION, UTCDateTime
 #: Source precedence: a higher rank is never overwritten by a lower one (DESIGN "Storage").
 SOURCE_RANK: dict[str, int] = {"measured": 3, "simulated": 3, "archive": 2, "forecast": 1}
 
+#: The sources that are Open-Meteo's data (their credit is shown where they are used).
+OPEN_METEO_SOURCES: tuple[str, ...] = ("archive", "forecast")
+
 #: Fixed-point scale of a cell's centre coordinates (1e-4 degree).
 COORD_SCALE = 10_000
 
@@ -45,6 +48,8 @@ class GridCell(Base):
     lon_e4: Mapped[int] = mapped_column(Integer)
     grid_degrees: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime]
+    #: when Open-Meteo data (OPEN_METEO_SOURCES) was first stored for the cell, else None
+    open_meteo_at: Mapped[datetime | None]
 
     @property
     def latitude(self) -> float:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -41,7 +42,7 @@ from weather.hours import (
     to_unix_hours,
 )
 from weather.loading import SERIES_VARIABLES, driver_cursor, epoch_seconds, load_series
-from weather.models import SOURCE_RANK, PressureObservation
+from weather.models import OPEN_METEO_SOURCES, SOURCE_RANK, GridCell, PressureObservation
 from weather.sqltypes import UTCDateTime
 
 #: Rows per INSERT ... ON CONFLICT execution (one executemany on SQLite, one statement on PG).
@@ -230,6 +231,10 @@ def upsert_observations(
     for lo in range(0, hours.size, UPSERT_CHUNK_ROWS):
         hi = lo + UPSERT_CHUNK_ROWS
         changed += upsert_chunk(session, constants, hours[lo:hi], surface[lo:hi], msl[lo:hi])
+    if changed and source in OPEN_METEO_SOURCES:  # the credit's rule, kept per cell
+        session.execute(update(GridCell).where(GridCell.id == int(cell_id),
+                                               GridCell.open_meteo_at.is_(None))
+                        .values(open_meteo_at=fetched_at))
     return changed
 
 

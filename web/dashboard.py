@@ -31,7 +31,7 @@ from tracker.cells import patient_cell_ids
 from tracker.models import User
 from tracker.reports.access import ReportView, clinician_summaries, view_report
 from tracker.reports.access import export_csv as export_file
-from weather.models import PressureObservation
+from weather.models import GridCell
 from web import charts
 from web.access import me, role_required
 from web.cohort_pages import BadQuery, cohort_context, power_context
@@ -177,9 +177,8 @@ def _uses_open_meteo(patient: User) -> bool:
     session = db_session()
     cell_ids = patient_cell_ids(session, patient.id, settings().weather.grid_degrees)
     return cell_ids != [] and session.scalar(
-        select(PressureObservation.cell_id)
-        .where(PressureObservation.cell_id.in_(cell_ids),
-               PressureObservation.source.in_(("archive", "forecast")))
+        select(GridCell.id)
+        .where(GridCell.id.in_(cell_ids), GridCell.open_meteo_at.is_not(None))
         .limit(1)
     ) is not None
 

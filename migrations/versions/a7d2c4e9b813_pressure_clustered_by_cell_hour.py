@@ -1,4 +1,4 @@
-"""pressure clustered by (cell, hour) on SQLite; an index on (cell, fetched_at)
+"""pressure clustered by (cell, hour) on SQLite; an index on (cell, fetched_at); Open-Meteo per cell
 
 Revision ID: a7d2c4e9b813
 Revises: c84c97e5ab45
@@ -9,6 +9,8 @@ reading a cell's two years walked the index and then looked every row up in the 
 rebuilt table is WITHOUT ROWID (its primary key is the storage order, one B-tree walk per
 range). PostgreSQL is unchanged there. The index on (cell_id, fetched_at) lets "has pressure
 arrived since this report was computed?" read only today's arrivals instead of every hour.
+grid_cells.open_meteo_at (when Open-Meteo data was first stored for the cell) answers "is
+the credit due?" without scanning a cell's hours; it is filled here from the stored rows.
 """
 from collections.abc import Sequence
 
@@ -57,9 +59,17 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == 'sqlite':
         _rebuild(with_rowid=False)
     op.create_index(INDEX, 'pressure_observations', ['cell_id', 'fetched_at'])
+    op.add_column('grid_cells', sa.Column(
+        'open_meteo_at', weather.sqltypes.UTCDateTime(timezone=True), nullable=True))
+    op.execute(
+        "UPDATE grid_cells SET open_meteo_at = (SELECT min(p.fetched_at) FROM"
+        " pressure_observations p WHERE p.cell_id = grid_cells.id"
+        " AND p.source IN ('archive', 'forecast'))")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('grid_cells') as batch_op:
+        batch_op.drop_column('open_meteo_at')
     op.drop_index(INDEX, table_name='pressure_observations')
     if op.get_bind().dialect.name == 'sqlite':
         _rebuild(with_rowid=True)

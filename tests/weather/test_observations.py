@@ -289,3 +289,26 @@ def test_rows_written_by_the_orm_conflict_with_the_upsert(session, cell):
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(PressureObservation)) == 1
     assert _rows(session, cell.id)[T0] == (991.0, 1001.0, "archive")
+
+
+def test_the_cell_remembers_when_open_meteo_data_was_first_stored(session, cell):
+    """grid_cells.open_meteo_at: set by the first archive or forecast row stored, never by a
+    measured or simulated one, nor by Open-Meteo hours a better source kept out."""
+    hours = _hours(3)
+    base = np.array([1000.0, 1001.0, 1002.0])
+    upsert_observations(session, cell.id, hours, base, base + 13, "measured", FETCHED)
+    session.refresh(cell)
+    assert cell.open_meteo_at is None
+    assert upsert_observations(session, cell.id, hours, base, base + 13, "forecast",
+                               FETCHED + timedelta(hours=1)) == 0  # measured stays
+    session.refresh(cell)
+    assert cell.open_meteo_at is None
+    later = FETCHED + timedelta(hours=2)
+    upsert_observations(session, cell.id, _hours(2, T0 + timedelta(days=1)), base[:2],
+                        base[:2] + 13, "archive", later)
+    session.refresh(cell)
+    assert cell.open_meteo_at == later
+    upsert_observations(session, cell.id, _hours(2, T0 + timedelta(days=2)), base[:2],
+                        base[:2] + 13, "forecast", later + timedelta(hours=1))
+    session.refresh(cell)
+    assert cell.open_meteo_at == later  # the first arrival is kept

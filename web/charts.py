@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import altair as alt
+import numpy as np
 import orjson
 
 from weather.station_csv import UNIT_TO_HPA
@@ -178,8 +179,10 @@ def pressure_chart(
     day) zooms the time axis to one period. Drag to pan or scroll to zoom.
     """
     digits = 2 if unit.lower() in ("inhg", "kpa") else 1
-    per = UNIT_TO_HPA[unit.lower()]  # convert_hpa with one look-up for thousands of hours
-    line_rows = [{"t": t, "p": round(v / per, digits)} for t, v in hours]
+    pairs = list(hours)  # thousands: converted and rounded by numpy at once
+    values = np.round(np.array([v for _, v in pairs], dtype=np.float64)
+                      / UNIT_TO_HPA[unit.lower()], digits).tolist()
+    line_rows = [{"t": t, "p": p} for (t, _), p in zip(pairs, values, strict=True)]
     shade_rows = [{"start": d, "end": (date.fromisoformat(d) + timedelta(days=1)).isoformat()}
                   for d in fall_days]
     attack_rows = [{"t": a["start"], "kind": a["kind"]} for a in attacks]

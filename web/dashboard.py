@@ -167,9 +167,9 @@ def timeline_points(start: datetime, pressure: np.ndarray) -> list[tuple[str, fl
     index = np.arange(0, len(pressure), max(1, len(pressure) // MAX_TIMELINE_POINTS))
     index = index[~np.isnan(pressure[index])]
     first = np.datetime64(start.astimezone(UTC).replace(tzinfo=None), "s")
-    stamps = np.datetime_as_string(first + index.astype("timedelta64[h]"), unit="s")
-    return [(f"{t}+00:00", v) for t, v in zip(stamps.tolist(), pressure[index].tolist(),
-                                                strict=True)]
+    stamps = np.char.add(np.datetime_as_string(first + index.astype("timedelta64[h]"),
+                                               unit="s"), "+00:00")
+    return list(zip(stamps.tolist(), pressure[index].tolist(), strict=True))
 
 
 def _uses_open_meteo(patient: User) -> bool:

@@ -40,6 +40,9 @@ from weather.observations import upsert_observations
 PATIENTS = 50
 DAYS = 730
 RUNS = 15
+#: When the seeded pressure arrived: before today, as in a running service, where the pulls
+#: stored it over the past days and today's list reads the snapshots of the nightly refresh.
+ARRIVED = datetime.now(UTC) - timedelta(days=1)
 
 
 def seed(factory, now: datetime) -> None:
@@ -64,7 +67,7 @@ def seed(factory, now: datetime) -> None:
             hours = int(sim.pressure_start.timestamp()) + 3600 * np.arange(len(sim.pressure_hpa))
             keep = hours <= now.timestamp()
             upsert_observations(s, cell.id, hours[keep], sim.pressure_hpa[keep],
-                                sim.pressure_hpa[keep] + 10, "simulated", now)
+                                sim.pressure_hpa[keep] + 10, "simulated", ARRIVED)
             s.add(CareLink(patient_id=p.id, clinician_id=clinician.id, created_at=now))
 
 

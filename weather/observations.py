@@ -149,11 +149,12 @@ def _upsert_postgresql(session: Session, constants: dict[str, Any], hours, surfa
         .table_valued(column("hour", BigInteger), column("surface", Float), column("msl", Float))
         .render_derived(name="chunk")
     )
+    nan = literal(float("nan"), Float)  # NaN travels as a float and becomes NULL here
     rows = select(
         literal(constants["cell_id"], Integer),
         func.to_timestamp(arrays.c.hour),
-        arrays.c.surface,
-        arrays.c.msl,
+        func.nullif(arrays.c.surface, nan),
+        func.nullif(arrays.c.msl, nan),
         literal(constants["source"], String),
         literal(constants["source_rank"], Integer),
         literal(constants["fetched_at"], UTCDateTime()),
@@ -168,7 +169,7 @@ def _upsert_postgresql(session: Session, constants: dict[str, Any], hours, surfa
         "fetched_at",
     ]
     stmt = _on_conflict(postgresql.insert(_TABLE).from_select(names, rows))
-    params = {"hours": hours.tolist(), "surface": _nullable(surface), "msl": _nullable(msl)}
+    params = {"hours": hours.tolist(), "surface": surface.tolist(), "msl": msl.tolist()}
     # One statement: its row count is the rows inserted plus the rows updated.
     return _driver_execute(session, stmt.compile(dialect=session.get_bind().dialect), params)
 

@@ -95,11 +95,15 @@ def _driver_execute(session: Session, compiled, params, *, many: bool = False) -
     """Run a compiled Core statement on the session's DBAPI cursor (its transaction); return
     the driver's row count. SQLAlchemy's per-row parameter handling would double the time of
     storing ten years, so the rows are prepared here in the driver's own types."""
-    with driver_cursor(session, compiled.string) as cursor:
+    sql = compiled.string
+    with driver_cursor(session, sql) as cursor:
         if many:  # positional (qmark) rows
-            cursor.executemany(compiled.string, params)
-        else:  # psycopg: binary parameters (a list of floats as float8[] without text)
-            cursor.execute(compiled.string, {**compiled.params, **params}, binary=True)
+            cursor.executemany(sql, params)
+        else:  # psycopg: the arrays as binary parameters (%(name)b): psycopg's text form
+            # checked every float against a quoting pattern, 0.4 s of storing ten years
+            for name in params:
+                sql = sql.replace(f"%({name})s", f"%({name})b")
+            cursor.execute(sql, {**compiled.params, **params}, binary=True)
         return int(cursor.rowcount)
 
 

@@ -23,7 +23,7 @@ from databases import each_database
 from sqlalchemy import delete
 
 from jobs.context import build_context
-from jobs.reports import pool_size
+from jobs.reports import cores
 from jobs.tasks import run_job
 from migrations.runner import upgrade
 from tracker.database import make_engine, make_session_factory
@@ -66,7 +66,7 @@ def bench(url: str, name: str) -> None:
     print(f"refresh-reports, {PATIENTS} patients: 1 process {one:.2f} s "
           f"({PATIENTS / one:.1f} patients/s), 2 processes {two:.2f} s "
           f"({PATIENTS / two:.1f} patients/s); speed-up {one / two:.2f}x "
-          f"(median of {RUNS}; {pool_size(0)} cores here)")
+          f"(median of {RUNS}; {cores()} cores here)")
     engine.dispose()
 
 

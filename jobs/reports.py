@@ -51,14 +51,29 @@ class Outcome:
     checked: bool = True
 
 
-def pool_size(configured: int) -> int:
-    """Worker processes for ``[jobs] processes``: the value itself, or one per core for 0."""
-    if configured > 0:
-        return configured
+#: With ``[jobs] processes = 0``, a worker process per this many patients (at most one per
+#: core): starting the pool costs about 1.9 s (each spawned worker imports numpy and SciPy;
+#: bench_refresh.py: 40 patients took 0.84 s in one process, 2.69 s with two), which a worker
+#: earns back only over a few hundred patients.
+PATIENTS_PER_PROCESS = 250
+
+
+def cores() -> int:
+    """The CPU cores this process may run on."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def pool_size(configured: int, patients: int | None = None) -> int:
+    """Worker processes for ``[jobs] processes``: the value itself; for 0, one per core, but
+    (given the number of ``patients``) no more than one per PATIENTS_PER_PROCESS."""
+    if configured > 0:
+        return configured if patients is None else max(1, min(configured, patients))
+    if patients is None:
+        return cores()
+    return max(1, min(cores(), patients // PATIENTS_PER_PROCESS))
 
 
 def _error(patient_id: int, exc: BaseException) -> Outcome:

@@ -188,7 +188,7 @@ def refresh_reports(ctx: JobContext, now: datetime) -> RunResult:
     result = RunResult(REFRESH_REPORTS)
     with ctx.session_factory.begin() as session:
         patient_ids = patients_with_reports(session)
-    processes = min(pool_size(ctx.settings.jobs.processes), len(patient_ids))
+    processes = pool_size(ctx.settings.jobs.processes, len(patient_ids))
     outcomes = (refresh_in_pool(ctx, patient_ids, now, processes) if processes > 1
                 else refresh_in_process(ctx, patient_ids, now))
     seen = 0

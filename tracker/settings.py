@@ -94,7 +94,8 @@ class JobsSettings:
     history_poll_seconds: int = ranged(60, 5, 3600)
     #: after a failed history fill, how long before the next try (the provider may be down)
     history_retry_minutes: int = ranged(15, 1, 24 * 60)
-    #: inline refresh-reports: processes computing reports (0: one per core; 1: no pool)
+    #: inline refresh-reports: processes computing reports (0: one per 250 patients, at most
+    #: one per core; 1: no pool)
     processes: int = ranged(0, 0, 256)
     #: who does the work: "inline" (the scheduler process itself; the only choice on SQLite)
     #: or "queue" (the scheduler enqueues tasks that `migraine-weather worker` processes run)

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 import jobs.tasks as tasks
 from jobs.context import build_context
-from jobs.reports import pool_size
+from jobs.reports import PATIENTS_PER_PROCESS, pool_size
 from jobs.tasks import run_job
 from tests.jobs.conftest import with_jobs
 from tests.jobs.test_snapshots import NOW, _setup
@@ -112,6 +112,10 @@ def test_a_stopping_scheduler_leaves_the_rest(pooled, session_factory, job_setti
 
 def test_the_processes_setting(tmp_path):
     assert pool_size(3) == 3 and pool_size(1) == 1 and pool_size(0) >= 1
+    assert pool_size(3, patients=2) == 2  # an explicit size, never more than the patients
+    # the default: no pool for a small clinic (starting one costs more than it saves)
+    assert pool_size(0, patients=PATIENTS_PER_PROCESS * 2 - 1) == 1
+    assert pool_size(0, patients=PATIENTS_PER_PROCESS * 64) == pool_size(0)
     config = tmp_path / "c.toml"
     config.write_text("[jobs]\nprocesses = 4\n")
     assert load_settings(config, {}).jobs.processes == 4

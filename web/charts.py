@@ -6,16 +6,15 @@ blindness; every chart also has its numbers in a table on the page (its text alt
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 import altair as alt
 import numpy as np
-import orjson
 
 from weather.station_csv import UNIT_TO_HPA
+from web.chart_specs import WIDTH, cached_spec, spec_with_rows
 
 #: Day classes and their colours (Okabe-Ito: vermillion, blue, grey; light grey for none).
 DAY_CLASSES = {
@@ -25,38 +24,6 @@ DAY_CLASSES = {
     "none": ("No migraine", "#EEEEEE"),
 }
 PERIOD_LABELS = {"baseline": "Before", "treatment": "During", "followup": "After"}
-WIDTH = "container"
-
-
-def _spec(chart: alt.TopLevelMixin, **datasets: list[dict[str, Any]]) -> dict[str, Any]:
-    """Return the Vega-Lite dict with its rows as named ``datasets``, attached after Altair
-    built the spec (passing thousands of rows through Altair costs about a second per chart);
-    axes and legends fit inside the container's width, so a phone never scrolls sideways."""
-    spec = chart.to_dict(validate=False)
-    spec["datasets"] = datasets
-    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
-    return spec
-
-
-_skeleton = functools.lru_cache(maxsize=64)(lambda build, *key: orjson.dumps(_spec(build(*key))))
-
-
-def _cached_spec(build: Callable[..., alt.TopLevelMixin], key: tuple[Any, ...],
-                 **datasets: list[dict[str, Any]]) -> dict[str, Any]:
-    """A copy of ``build(*key)``'s spec (built once per key: Altair is slow) with rows."""
-    return {**orjson.loads(_skeleton(build, *key)), "datasets": datasets}
-
-
-def script_json(spec: Mapping[str, Any]) -> str:
-    """A spec as JSON text for a <script type="application/json"> block ("</" escaped).
-
-    orjson, not json: a dashboard's specs carry thousands of rows, and encoding them was a
-    quarter of the page's server time (issue #17). A NaN, which no spec should hold, becomes
-    null (json.dumps(allow_nan=False) raised instead).
-    """
-    return orjson.dumps(spec, option=orjson.OPT_SERIALIZE_NUMPY).decode().replace("</", "<\\/")
-
-
 def day_class(day: Mapping[str, Any]) -> str:
     """Return the calendar class of one report day."""
     if not day.get("migraine_day"):
@@ -110,12 +77,12 @@ def calendar_chart(days: Sequence[Mapping[str, Any]], weeks: int = 26) -> dict[s
     """A calendar of the last ``weeks`` weeks: one square per day, coloured by class, with
     month labels above and a strip below marking the periods before, during and after."""
     if not days:
-        return _spec(alt.Chart(alt.Data(name="calendar")).mark_rect(), calendar=[])
+        return spec_with_rows(alt.Chart(alt.Data(name="calendar")).mark_rect(), calendar=[])
     last = date.fromisoformat(days[-1]["date"])
     first = last - timedelta(days=7 * weeks - 1)
     monday0 = first - timedelta(days=first.weekday())
     squares, strip = _calendar_rows(days, first, monday0)
-    return _cached_spec(_calendar_layers, (), calendar=squares, strip=strip,
+    return cached_spec(_calendar_layers, (), calendar=squares, strip=strip,
                         months=_month_rows(first, last, monday0))
 
 
@@ -190,7 +157,7 @@ def pressure_chart(
         {"start": p["start"], "end": p["end"], "label": PERIOD_LABELS[name]}
         for name, p in periods.items() if p.get("start") and p.get("end")
     ]
-    return _cached_spec(_pressure_layers, (unit, window), falls=shade_rows, pressure=line_rows,
+    return cached_spec(_pressure_layers, (unit, window), falls=shade_rows, pressure=line_rows,
                         attacks=attack_rows, periods=period_rows)
 
 
@@ -258,7 +225,7 @@ def daily_fall_chart(
              "period": PERIOD_LABELS.get(d.get("period") or "", "Outside")}
             for d in days if d.get("max_fall_24h_hpa") is not None]
     attack_rows = [{"date": a["start"][:10], "kind": a["kind"]} for a in attacks]
-    return _cached_spec(_fall_layers, (unit, fall_label), falls=bars, attacks=attack_rows)
+    return cached_spec(_fall_layers, (unit, fall_label), falls=bars, attacks=attack_rows)
 
 
 def _fall_layers(unit: str, fall_label: str) -> alt.TopLevelMixin:
@@ -307,7 +274,7 @@ def period_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def period_bars(report: Mapping[str, Any]) -> dict[str, Any]:
     """Before / during / after bars of weather-linked and non-weather migraine days per 28."""
-    return _cached_spec(_period_layers, (), periods=period_rows(report))
+    return cached_spec(_period_layers, (), periods=period_rows(report))
 
 
 def _period_layers() -> alt.TopLevelMixin:
@@ -410,4 +377,4 @@ def forest_plot(cohort: Mapping[str, Any]) -> dict[str, Any]:
         width=WIDTH, height=max(80, 28 * len(rows)),
         title="Change in weather sensitivity (below 1: the link with pressure falls weakened)",
     )
-    return _spec(chart, forest=rows, one=[{"x": 1}])
+    return spec_with_rows(chart, forest=rows, one=[{"x": 1}])

@@ -22,6 +22,7 @@ from tracker.reports.cohort import clinician_cohort
 from tracker.reports.power import cached_power_answer, clinic_baseline_rows, scenario_for
 from tracker.reports.settings import ReportSettings
 from web import charts
+from web.chart_specs import script_json
 from web.forms import PowerForm
 
 #: The power page's grid (issue #12): patients, follow-up weeks, true sensitivity ratios.
@@ -80,7 +81,7 @@ def cohort_context(session: Any, clinician: User, settings: ReportSettings,
         "summary": summary, "rule": rule, "include": include, "keep": keep,
         "answer": answer_sentence(summary["pooled_sensitivity_ratio"], summary["n_analysed"],
                                   settings.method.confidence),
-        "charts": {"forest": charts.script_json(spec)},
+        "charts": {"forest": script_json(spec)},
         "forest": charts.forest_rows(treated_only),
     }
 

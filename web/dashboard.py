@@ -34,6 +34,7 @@ from tracker.reports.access import export_csv as export_file
 from weather.models import GridCell
 from web import charts
 from web.access import me, role_required
+from web.chart_specs import script_json
 from web.cohort_pages import BadQuery, cohort_context, power_context
 from web.db import db_session, settings
 from web.downloads import csv_download
@@ -173,7 +174,7 @@ def timeline_points(start: datetime, pressure: np.ndarray) -> list[tuple[str, fl
 
 
 def _uses_open_meteo(patient: User) -> bool:
-    """Whether any of the patient's cells holds Open-Meteo data (archive or forecast)."""
+    """Whether Open-Meteo data was ever stored for one of the patient's cells (the credit)."""
     session = db_session()
     cell_ids = patient_cell_ids(session, patient.id, settings().weather.grid_degrees)
     return cell_ids != [] and session.scalar(
@@ -185,7 +186,7 @@ def _uses_open_meteo(patient: User) -> bool:
 
 def _chart_blocks(view: PatientView) -> dict[str, str]:
     """The chart specs as JSON text for <script type="application/json"> blocks."""
-    return {name: charts.script_json(spec) for name, spec in view.charts.items()}
+    return {name: script_json(spec) for name, spec in view.charts.items()}
 
 
 #: Columns of the clinician's list a user can sort by -> how to read the value from a row.

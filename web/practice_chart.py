@@ -1,7 +1,7 @@
 """The practice chart (issue #16 point 5): migraine days per week as bars with PRT practice
 minutes per week as a line, over the calendar's weeks, so practice sits beside the outcome.
 
-Kept out of web/charts.py (at its 400-line limit); it reuses that module's spec helpers.
+Kept out of web/charts.py (at its 400-line limit); specs come from web.chart_specs.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import altair as alt
 
-from web.charts import WIDTH, _cached_spec
+from web.chart_specs import WIDTH, cached_spec
 
 #: Weeks shown: the calendar's six months.
 WEEKS = 26
@@ -51,7 +51,7 @@ def practice_chart(report: Mapping[str, Any]) -> dict[str, Any] | None:
     if not practice or not practice.get("entries"):
         return None
     rows = practice_rows(report.get("days") or [], practice.get("weekly_minutes") or [])
-    return _cached_spec(_practice_layers, (), practice_weeks=rows)
+    return cached_spec(_practice_layers, (), practice_weeks=rows)
 
 
 def _practice_layers() -> alt.TopLevelMixin:

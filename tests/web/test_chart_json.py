@@ -6,7 +6,8 @@ import json
 
 import numpy as np
 
-from web.charts import pressure_chart, script_json
+from web.chart_specs import script_json
+from web.charts import pressure_chart
 
 
 def test_a_row_cannot_close_the_script_block_and_the_text_reads_back():

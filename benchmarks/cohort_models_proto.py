@@ -98,24 +98,9 @@ class BinomialNormal:
         return maximise(self.evaluate, x, free, (loc, sd, loc, sd), maxiter=500)
 
     def wald_se(self, p: np.ndarray) -> float:
-        """SE of g from the observed information (numerical Hessian of the gradient).
-
-        A standard deviation fitted at its bound 0 is held fixed (its row dropped).
-        """
-        h = 1e-4
-        hess = np.empty((4, 4))
-        for i in range(4):
-            d = np.zeros(4)
-            d[i] = h
-            hess[i] = (self.evaluate(p + d)[1] - self.evaluate(p - d)[1]) / (2 * h)
-        keep = [i for i in range(4) if i not in (1, 3) or p[i] > 1e-3]
-        info = -0.5 * (hess + hess.T)[np.ix_(keep, keep)]
-        try:
-            cov = np.linalg.inv(info)
-        except np.linalg.LinAlgError:
-            return math.nan
-        return math.sqrt(cov[0, 0]) if cov[0, 0] > 0 else math.nan
-
+        """SE of g from the observed information; a standard deviation fitted at its bound 0
+        is held fixed (its row dropped)."""
+        return _wald_se(self.evaluate, p, {1: 1e-3, 3: 1e-3})
 
 def _log1p_sums(n: np.ndarray, phi: float) -> tuple[float, float]:
     """Sum over patients of sum_{j<n} log(1 + j phi) and of its phi-derivative."""

@@ -170,13 +170,36 @@ def ideal_power(pool: dict[str, np.ndarray], members: np.ndarray, tau: float,
     return float(np.mean(st.norm.cdf(abs(g_true) / se - z) + st.norm.cdf(-abs(g_true) / se - z)))
 
 
-def run_pool(args: tuple[PoolSpec, int, int, int]) -> list[dict[str, float | str]]:
-    """Simulate one pool and evaluate every cohort size on it."""
-    spec, pool_size, cohorts, seed = args
+def cached_pool(spec: PoolSpec, size: int, seed: int, cache: str | None
+                ) -> dict[str, np.ndarray]:
+    """simulate_pool, kept in (and read back from) ``cache``/<key>-<size>-<seed>.npz if given.
+
+    The pools do not depend on the cohort model, so a model can be re-validated without
+    simulating 1.6 million diaries again.
+    """
+    if not cache:
+        return simulate_pool(spec, size, seed)
+    path = Path(cache) / f"{spec.key.replace(':', '_')}-{size}-{seed}.npz"
+    if path.exists():
+        with np.load(path) as saved:
+            return {k: saved[k] for k in saved.files}
+    pool = simulate_pool(spec, size, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path.with_suffix(".tmp.npz"), **pool)
+    path.with_suffix(".tmp.npz").replace(path)
+    return pool
+
+
+def run_pool(args: tuple[PoolSpec, int, int, int, str | None, bool]
+             ) -> list[dict[str, float | str]]:
+    """Simulate one pool (or read it from the cache) and evaluate every cohort size on it."""
+    spec, pool_size, cohorts, seed, cache, simulate_only = args
     disjoint = pool_size <= 0
     if disjoint:
         pool_size = cohorts * max(COHORT_SIZES)
-    pool = simulate_pool(spec, pool_size, seed)
+    pool = cached_pool(spec, pool_size, seed, cache)
+    if simulate_only:
+        return [{"key": spec.key}]
     g_true = pool_truth(pool) if spec.scenario == "graded" else math.log(spec.ratio)
     lo, hi = np.nan_to_num(pool["lo"], nan=0.0), np.nan_to_num(pool["hi"], nan=np.inf)
     own = np.exp(g_true) if spec.scenario == "graded" and spec.tau == 0 else np.exp(pool["g"])
@@ -299,10 +322,14 @@ def run_grid(a: argparse.Namespace) -> list[dict]:
     pools = specs(a.cells.split(","))
     if not pools:
         raise SystemExit("no cell matches --cells")
-    todo = [(p, a.pool, a.cohorts, a.seed) for p in pools if p.key not in have]
+    todo = [(p, a.pool, a.cohorts, a.seed, a.pool_cache, a.simulate_only)
+            for p in pools if p.key not in have]
     rows = [r for r in done if r["key"] in have]
     with multiprocessing.Pool(a.jobs) as workers:
         for part in workers.imap_unordered(run_pool, todo):
+            if a.simulate_only:
+                print(f"pool {part[0]['key']} simulated", file=sys.stderr, flush=True)
+                continue
             rows += part
             if saved:
                 saved.write_text(json.dumps(rows, indent=1), encoding="utf-8")
@@ -328,11 +355,19 @@ def main(argv: list[str] | None = None) -> None:
                     "after each pool; a run stopped midway resumes from this file.")
     ap.add_argument("--from-json", default=None,
                     help="Render a run saved with --json (give the same --cohorts and --pool).")
+    ap.add_argument("--pool-cache", default=None, help="Keep each simulated pool in this "
+                    "folder (.npz) and read it back on later runs.")
+    ap.add_argument("--simulate-only", action="store_true",
+                    help="Only simulate the pools into --pool-cache; evaluate nothing.")
     a = ap.parse_args(argv)
+    if a.simulate_only and not a.pool_cache:
+        ap.error("--simulate-only needs --pool-cache")
     if a.from_json:  # re-render a saved run (same figures, today's table and targets)
         rows = json.loads(Path(a.from_json).read_text(encoding="utf-8"))
     else:
         rows = run_grid(a)
+    if a.simulate_only:
+        return
     text = render(rows, a.cohorts, a.pool)
     sys.stdout.write(text)
     if a.write_doc:

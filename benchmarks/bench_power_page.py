@@ -18,7 +18,7 @@ import time
 import numpy as np
 from scipy import stats as _st
 
-from correlation.cohort_model import G_LIMIT, ConditionalLikelihood
+from correlation.hypergeometric_normal import G_LIMIT, ConditionalLikelihood
 from correlation.power import _cell_rng, pooled_flags, simulate_counts
 from tracker.reports.power import PowerAnswers, cached_power_answer, scenario_for
 from web.cohort_pages import (

@@ -97,7 +97,7 @@ import coverage_dispersion as cd  # noqa: E402
 import validate_method as vm  # noqa: E402
 from cohort_models_proto import NODES, BinomialNormal, PoissonNormal  # noqa: E402
 
-from correlation.cohort_model import ConditionalLikelihood  # noqa: E402
+from correlation.hypergeometric_normal import ConditionalLikelihood  # noqa: E402
 
 CRIT = float(st.chi2.ppf(0.95, 1))
 Z95 = float(st.norm.ppf(0.975))

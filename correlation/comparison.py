@@ -11,7 +11,7 @@ dates instead of a course; the periods are computed the same way. Two contrasts:
   treated patients' sensitivity ratio over the comparison patients', with a profile-likelihood
   interval (g and tau maximised at each delta) and a likelihood-ratio p for delta = 0.
 
-Each needs at least :data:`MIN_PER_GROUP` analysed (for the model: informative) patients in
+Each needs at least :data:`MIN_PER_GROUP` analysed (for the model: with onsets) patients in
 both groups; otherwise the result says what is missing.
 
 A8 compares the groups "over the same calendar months". :class:`CalendarOverlap` checks it:
@@ -31,10 +31,10 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from scipy import optimize
 from scipy import stats as _st
 
-from .cohort_model import G_LIMIT, TAU_MAX, ConditionalLikelihood
+from .cohort_model import edge_of
+from .count_model import DELTA, TAU, CountLikelihood, Profile, profile_bound
 from .stats import _exp, _finite
 
 #: The course kind that marks a comparison patient (wait-list or usual care).
@@ -246,92 +246,48 @@ def mmd_difference(treated: Sequence[float | None], comparison: Sequence[float |
     return MeanDifference(*means, diff, diff - q * se, diff + q * se, p, t.size, c.size)
 
 
-def _informative(x: np.ndarray) -> np.ndarray:
-    """Rows the cohort model uses: all counts present, positive day counts, support >= 2."""
+def _in_model(x: np.ndarray) -> np.ndarray:
+    """Rows the group model uses: all counts present, positive day counts, some onset."""
     ok = np.all(np.isfinite(x), axis=1)
-    a0, b0, te0, tu0, a1, b1, te1, tu1 = np.where(ok[:, None], x, 1.0).T
-    n0, n1, m = a0 + b0, a1 + b1, a0 + a1
-    return ok & (np.minimum.reduce([te0, tu0, te1, tu1]) > 0) & (
-        (np.minimum(n1, m) - np.maximum(0.0, m - n0)) >= 1)
-
-
-class _GroupModel:
-    """The A6 likelihood with the group term: ML fit and the profile in delta."""
-
-    def __init__(self, x: np.ndarray, treated: np.ndarray) -> None:
-        a0, b0, te0, tu0, a1, b1, te1, tu1 = x.T
-        log_c = np.log(te1 / tu1) - np.log(te0 / tu0)
-        self.lik = ConditionalLikelihood(a1, a0 + b0, a1 + b1, a0 + a1, log_c,
-                                         covariate=treated.astype(np.float64))
-
-    def profile(self, delta: float) -> float:
-        """max over (g, tau) of the log-likelihood at ``delta``."""
-        self.lik.delta = delta
-        try:
-            return self.lik.maximise()[2]
-        finally:
-            self.lik.delta = 0.0
-
-    def fit(self) -> tuple[float, float, float]:
-        """(delta, tau, maximum log-likelihood) by L-BFGS-B on (g, delta, tau)."""
-        g0 = self.lik.fixed_effect_start()
-
-        def neg(p: np.ndarray) -> tuple[float, np.ndarray]:
-            ll, dg, dt, dd = self.lik.evaluate_group(float(p[0]), float(p[2]), float(p[1]))
-            return -ll, -np.array([dg, dd, dt])
-
-        res = optimize.minimize(neg, [g0, 0.0, 0.3], jac=True, method="L-BFGS-B",
-                                bounds=[(-G_LIMIT, G_LIMIT), (-G_LIMIT, G_LIMIT),
-                                        (0.0, TAU_MAX)],
-                                options={"ftol": 1e-14, "gtol": 1e-9})
-        delta = float(res.x[1])
-        return delta, float(res.x[2]), max(float(-res.fun), self.profile(delta))
-
-    def bound(self, delta: float, direction: float, target: float) -> float | None:
-        """Where the profile falls to ``target`` moving from ``delta``; None if never."""
-        inside, step = delta, 0.5
-        while True:
-            out = float(np.clip(inside + direction * step, -G_LIMIT, G_LIMIT))
-            if self.profile(out) < target:
-                break
-            if abs(out) >= G_LIMIT:
-                return None
-            inside, step = out, step * 2.0
-        lo, hi = sorted((inside, out))
-        return float(optimize.brentq(lambda d: self.profile(d) - target, lo, hi, xtol=1e-6))
+    y = np.where(ok[:, None], x, 1.0)
+    return ok & (np.minimum.reduce(y[:, [2, 3, 6, 7]].T) > 0) & (
+        y[:, [0, 1, 4, 5]].sum(axis=1) > 0)
 
 
 def fit_group_term(counts: np.ndarray, treated: Sequence[bool],
                    confidence: float = 0.95) -> GroupTerm:
-    """exp(delta) of the A6 model with a group term, its profile interval and LR p (A8).
+    """exp(delta) of the A6 count model with a group term, its profile interval and LR p (A8).
 
     ``counts`` are rows (a0, b0, te0, tu0, a1, b1, te1, tu1); ``treated`` says each row's
-    group. Needs MIN_PER_GROUP informative patients per group, and each group not wholly at
-    one end of its supports (else delta is unbounded: the result says so).
+    group. Needs MIN_PER_GROUP patients with onsets per group, and neither group's summed
+    counts at an edge of the model (else delta is unbounded: the result says so).
     """
     x = np.asarray(counts, dtype=np.float64).reshape(-1, 8)
     grp = np.asarray(treated, dtype=bool)
     if grp.size != x.shape[0]:
         raise ValueError("treated must give one group per row of counts")
-    sel = _informative(x)
+    sel = _in_model(x)
     nt, nc = int((sel & grp).sum()), int((sel & ~grp).sum())
-    missing = _shortfall(nt, nc, "patients with onsets on both kinds of day")
+    missing = _shortfall(nt, nc, "patients with onsets")
     if missing is not None:
         return GroupTerm(None, None, None, None, None, nt, nc, missing)
-    model = _GroupModel(x[sel], grp[sel])
-    k, last = model.lik.k, model.lik.size - 1
-    for name, mask in ((TREATED, grp[sel]), (COMPARISON, ~grp[sel])):
-        if np.all(k[mask] == 0) or np.all(k[mask] == last[mask]):
+    for name, mask in ((TREATED, sel & grp), (COMPARISON, sel & ~grp)):
+        if edge_of(x[mask]) is not None:
             return GroupTerm(None, None, None, None, None, nt, nc,
-                             f"every {name} patient's follow-up onsets fall on one kind of day "
-                             "only, so the difference has no finite estimate")
-    delta, tau, best = model.fit()
+                             f"the {name} patients' onsets fall on one kind of day only in a "
+                             "period, so the difference has no finite estimate")
+    lik = CountLikelihood(x[sel], covariate=grp[sel].astype(np.float64))
+    p, best = lik.fit()
+    delta = float(p[DELTA])
     target = best - float(_st.chi2.ppf(confidence, 1)) / 2.0
-    low, high = model.bound(delta, -1.0, target), model.bound(delta, 1.0, target)
-    lr = max(0.0, 2.0 * (best - model.profile(0.0)))
+    se = lik.standard_error(p, DELTA)
+    step = math.sqrt(2.0 * (best - target)) * se if se else 0.5
+    low, high = (profile_bound(Profile(lik, DELTA, p), delta, d, best, target, step)
+                 for d in (-1.0, 1.0))
+    lr = max(0.0, 2.0 * (best - Profile(lik, DELTA, p)(0.0)[0]))
     return GroupTerm(_exp(delta), 0.0 if low is None else _exp(low),
                      None if high is None else _exp(high), float(_st.chi2.sf(lr, 1)),
-                     tau, nt, nc)
+                     float(p[TAU]), nt, nc)
 
 
 def compare_groups(labels: Sequence[str], groups: Sequence[str],

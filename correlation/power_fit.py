@@ -4,7 +4,7 @@ The power calculator asks one question of each simulated cohort: does A6's poole
 ratio have its profile-likelihood interval's upper bound below 1? That holds when the maximum
 likelihood g is below 0 and the profile log-likelihood at g = 0 lies more than chi2(1)/2 below
 the maximum. :func:`correlation.power.pooled_upper_below_one` used to answer it one cohort at a
-time with :class:`correlation.cohort_model.ConditionalLikelihood` (scipy's L-BFGS-B and brentq):
+time with :class:`correlation.hypergeometric_normal.ConditionalLikelihood` (L-BFGS-B, brentq):
 about 30 small likelihood evaluations per cohort, most of the time in Python overhead and, where
 OpenBLAS runs threads, in L-BFGS-B's tiny BLAS calls (20 s for the power page's 240 cohorts on
 two busy cores). Here every cohort's patients sit in one set of blocks and the same steps run
@@ -29,8 +29,8 @@ import numpy as np
 from numpy.polynomial.hermite import hermgauss
 from scipy import stats as _st
 
-from .cohort_model import G_LIMIT, NODES, TAU_FLOOR, TAU_MAX, _Block
 from .conditional import support_table
+from .hypergeometric_normal import G_LIMIT, NODES, TAU_FLOOR, TAU_MAX, _Block
 
 #: Starting tau of the maximisation (as ConditionalLikelihood.maximise).
 TAU_START = 0.3

@@ -13,6 +13,7 @@ from scipy import stats as st
 from correlation import analyze
 from correlation.cohort_model import fit_cohort_model
 from correlation.conditional import sensitivity_ratio_exact
+from correlation.hypergeometric_normal import upper_below_one
 from correlation.power import (
     Scenario,
     at_risk_days,
@@ -42,11 +43,13 @@ def test_exact_rule_matches_the_reported_interval():
     assert np.array_equal(fast, np.array(slow))
 
 
-def test_pooled_rule_matches_the_cohort_model():
+CRIT = float(st.chi2.ppf(0.95, 1))
+
+
+def test_pooled_rule_matches_the_hypergeometric_normal_fit():
     rng = np.random.default_rng(4)
     for cohort in simulate_counts(Scenario(tau=0.3), 0.6, 12, (12, 12), rng):
-        fit = fit_cohort_model(cohort)
-        assert pooled_upper_below_one(cohort) == (fit.ci_high is not None and fit.ci_high < 1)
+        assert pooled_upper_below_one(cohort) == upper_below_one(cohort, CRIT)
 
 
 def _varied_cohorts(n: int, seed: int) -> list[np.ndarray]:
@@ -65,15 +68,26 @@ def _varied_cohorts(n: int, seed: int) -> list[np.ndarray]:
     return out
 
 
-def test_batched_decisions_equal_the_cohort_model_fit_one_by_one():
+def test_batched_decisions_equal_the_hypergeometric_normal_fit_one_by_one():
     """All cohorts decided together (power_fit) give each cohort its own fit's answer,
     including one-patient cohorts (tau fixed) and cohorts at the edge of their supports."""
     cohorts = _varied_cohorts(160, seed=21)
     batched = pooled_flags(cohorts)
-    single = np.array([(f.ci_high is not None and f.ci_high < 1)
-                       for f in map(fit_cohort_model, cohorts)])
+    single = np.array([upper_below_one(c, CRIT) for c in cohorts])
     assert 10 < batched.sum() < len(cohorts) - 10  # both answers occur
     assert np.array_equal(batched, single)
+
+
+def test_the_power_stand_in_decides_as_the_cohort_model_does_nearly_always():
+    """The power calculator decides with the two-parameter hypergeometric-normal fit, a
+    stand-in for the cohort's count model (docs/method.md, Power): on varied cohorts the
+    two agree on at least 95% and flag about as often (measured: 97.5%, 26 and 26)."""
+    cohorts = _varied_cohorts(160, seed=21)
+    stand_in = pooled_flags(cohorts)
+    model = np.array([(f.ci_high is not None and f.ci_high < 1)
+                      for f in map(fit_cohort_model, cohorts)])
+    assert (stand_in == model).mean() >= 0.95
+    assert abs(int(stand_in.sum()) - int(model.sum())) <= 3
 
 
 def test_a_cell_does_not_depend_on_the_other_cells_asked():

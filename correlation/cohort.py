@@ -302,14 +302,15 @@ def dersimonian_laird_hk(
 
 
 def pool_sensitivity(rows: Sequence[CohortRow], confidence: float = 0.95) -> PooledSensitivity:
-    """The A6 model on the rows' counts, and DL-HK on the same informative patients."""
+    """The A6 model on the rows' counts, and DL-HK on the patients with a conditional
+    likelihood of their own (onsets in both periods, on both kinds of day)."""
     counts = np.array([r.count_row() for r in rows], dtype=np.float64).reshape(-1, 8)
     model = fit_cohort_model(counts, confidence)
     y, se = [], []
     for a0, b0, te0, tu0, a1, b1, te1, tu1 in counts:
         n0, n1, m = a0 + b0, a1 + b1, a0 + a1
         if not (min(n1, m) - max(0.0, m - n0) >= 1 and min(te0, tu0, te1, tu1) > 0):
-            continue  # not informative (or NaN): the model leaves it out too
+            continue  # its own counts compare nothing (or are missing)
         est = log_ratio_of_ratios(a1, te1, b1, tu1, a0, te0, b0, tu0)
         if est is not None:
             y.append(est[0])

@@ -5,7 +5,7 @@ Every patient's four onset counts enter the likelihood of :mod:`correlation.coun
 sensitivity ratio g_i ~ N(g, tau^2)), fitted by maximum likelihood. exp(g) is the pooled
 sensitivity ratio, with a profile-likelihood interval (every other parameter re-maximised at
 each g), a likelihood-ratio p for g = 0, tau, and a prediction interval for a new patient.
-DESIGN A6 names the hypergeometric-normal model; docs/method.md ("A6: why the count model")
+DESIGN A6 names the hypergeometric-normal model; docs/method.md ("A6", why the count model)
 says why this one replaced it (that model's conditioning biased the ratio when tau > 0).
 """
 

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as _st
 
-from .cohort_model import edge_of
+from .cohort_model import METHOD, edge_of
 from .count_model import DELTA, TAU, CountLikelihood, Profile, profile_bound
 from .stats import _exp, _finite
 
@@ -98,8 +98,7 @@ class GroupTerm:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict (DESIGN A8)."""
-        return {"method": "hypergeometric-normal random effects with a group term "
-                          "(maximum likelihood, profile-likelihood interval)",
+        return {"method": f"{METHOD} with a group term (profile-likelihood interval)",
                 "estimate": _finite(self.estimate), "ci_low": _finite(self.ci_low),
                 "ci_high": _finite(self.ci_high), "p_value": _finite(self.p_value),
                 "tau": _finite(self.tau), "n_treated": self.n_treated,

@@ -14,8 +14,11 @@ alone dropped coverage to 66% in one cell, so the committed table uses disjoint 
 Per-patient figures come from the whole pool. Monte-Carlo SE: sqrt(p(1-p)/N).
 
 Run: ``.venv/bin/python benchmarks/validate_method.py [--cohorts 1000] [--pool 1000]
-[--cells 'seasonal:*'] [--jobs 2] [--write-doc]``. The default (1,000 cohorts per cell) is
-the full study; --write-doc rewrites docs/method.md's validation block.
+[--cells 'seasonal:*'] [--jobs 2] [--write-doc] [--json run.json] [--pool-cache DIR]``. The
+default (1,000 cohorts per cell) is the full study; --write-doc rewrites docs/method.md's
+validation block; --json saves the figures after each pool (a stopped run resumes);
+--pool-cache keeps the simulated pools (1.6 million diaries at the default), which do not
+depend on the cohort model, so a changed model is validated again in the fits' time only.
 """
 
 from __future__ import annotations

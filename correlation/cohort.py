@@ -18,6 +18,7 @@ from scipy import stats as _st
 
 from .cohort_model import COUNT_NAMES, CohortModelFit, fit_cohort_model
 from .comparison import TREATED, GroupComparison, compare_groups, group_of_kind
+from .hypergeometric_normal import informative
 from .report import PeriodStats, Report
 from .stats import TestedInterval, _exp, _finite, log_ratio_of_ratios
 from .subgroup import SubgroupRule, split_rows
@@ -307,10 +308,7 @@ def pool_sensitivity(rows: Sequence[CohortRow], confidence: float = 0.95) -> Poo
     counts = np.array([r.count_row() for r in rows], dtype=np.float64).reshape(-1, 8)
     model = fit_cohort_model(counts, confidence)
     y, se = [], []
-    for a0, b0, te0, tu0, a1, b1, te1, tu1 in counts:
-        n0, n1, m = a0 + b0, a1 + b1, a0 + a1
-        if not (min(n1, m) - max(0.0, m - n0) >= 1 and min(te0, tu0, te1, tu1) > 0):
-            continue  # its own counts compare nothing (or are missing)
+    for a0, b0, te0, tu0, a1, b1, te1, tu1 in counts[informative(counts)]:
         est = log_ratio_of_ratios(a1, te1, b1, tu1, a0, te0, b0, tu0)
         if est is not None:
             y.append(est[0])

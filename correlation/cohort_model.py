@@ -117,13 +117,18 @@ def _edge_fit(lik: CountLikelihood, confidence: float, at_min: bool,
     return CohortModelFit(None, low, None, p, None, None, None, None, *counts, best)
 
 
+def usable_mask(x: np.ndarray) -> np.ndarray:
+    """Rows (K, 8) the model can use: all counts present, every day count positive (A6)."""
+    return np.all(np.isfinite(x), axis=1) & np.all(np.nan_to_num(x[:, [2, 3, 6, 7]]) > 0, axis=1)
+
+
 def usable_rows(counts: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int]]:
-    """The rows the model uses (all counts present, every day count positive) and the
-    tallies (n_pooled, n_no_information, n_left_out) of :class:`CohortModelFit` (A6)."""
+    """The rows the model uses (:func:`usable_mask`) and the tallies (n_pooled,
+    n_no_information, n_left_out) of :class:`CohortModelFit` (A6)."""
     x = np.asarray(counts, dtype=np.float64).reshape(-1, 8)
     if np.any(x[np.isfinite(x)] < 0):
         raise ValueError("counts and day counts must be non-negative")
-    usable = np.all(np.isfinite(x), axis=1) & np.all(x[:, [2, 3, 6, 7]] > 0, axis=1)
+    usable = usable_mask(x)
     rows = x[usable]
     silent = int((rows[:, [0, 1, 4, 5]].sum(axis=1) == 0).sum())
     return rows, (int(usable.sum()), silent, int(x.shape[0] - usable.sum()))

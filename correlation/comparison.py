@@ -9,7 +9,8 @@ dates instead of a course; the periods are computed the same way. Two contrasts:
 * Sensitivity ratio: the cohort model of :mod:`correlation.cohort_model` with a group term,
   g_i ~ N(g + delta * treated_i, tau^2), fitted by maximum likelihood; exp(delta) is the
   treated patients' sensitivity ratio over the comparison patients', with a profile-likelihood
-  interval (g and tau maximised at each delta) and a likelihood-ratio p for delta = 0.
+  interval (every other parameter maximised at each delta) and a likelihood-ratio p for
+  delta = 0.
 
 Each needs at least :data:`MIN_PER_GROUP` analysed (for the model: with onsets) patients in
 both groups; otherwise the result says what is missing.
@@ -33,7 +34,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as _st
 
-from .cohort_model import METHOD, edge_of
+from .cohort_model import METHOD, edge_of, usable_mask
 from .count_model import DELTA, TAU, CountLikelihood, Profile, profile_bound
 from .stats import _exp, _finite
 
@@ -246,11 +247,8 @@ def mmd_difference(treated: Sequence[float | None], comparison: Sequence[float |
 
 
 def _in_model(x: np.ndarray) -> np.ndarray:
-    """Rows the group model uses: all counts present, positive day counts, some onset."""
-    ok = np.all(np.isfinite(x), axis=1)
-    y = np.where(ok[:, None], x, 1.0)
-    return ok & (np.minimum.reduce(y[:, [2, 3, 6, 7]].T) > 0) & (
-        y[:, [0, 1, 4, 5]].sum(axis=1) > 0)
+    """Rows the group model uses: the cohort model's usable rows with some onset."""
+    return usable_mask(x) & (np.nan_to_num(x[:, [0, 1, 4, 5]]).sum(axis=1) > 0)
 
 
 def fit_group_term(counts: np.ndarray, treated: Sequence[bool],

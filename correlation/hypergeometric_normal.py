@@ -19,6 +19,7 @@ import numpy as np
 from numpy.polynomial.hermite import hermgauss
 from scipy import optimize
 
+from .cohort_model import usable_mask
 from .conditional import support_table
 
 #: Adaptive Gauss-Hermite nodes per patient (checked against scipy's quad in the tests).
@@ -195,16 +196,24 @@ class ConditionalLikelihood:
         return math.sqrt(-1.0 / hgg) if hgg < 0 else None
 
 
-def from_counts(counts: np.ndarray) -> ConditionalLikelihood | None:
-    """The likelihood over rows (a0, b0, te0, tu0, a1, b1, te1, tu1) whose support has more
-    than one point (all counts present, every day count positive); None if there is none."""
-    x = np.asarray(counts, dtype=np.float64).reshape(-1, 8)
-    ok = np.all(np.isfinite(x), axis=1) & np.all(x[:, [2, 3, 6, 7]] > 0, axis=1)
-    a0, b0, te0, tu0, a1, b1, te1, tu1 = np.where(ok[:, None], x, 1.0).T
+def informative(x: np.ndarray) -> np.ndarray:
+    """Rows (K, 8) with a conditional likelihood of their own: usable by the cohort model
+    (:func:`correlation.cohort_model.usable_mask`) and a support of more than one point (A5)."""
+    ok = usable_mask(x)
+    a0, b0, _, _, a1, b1, _, _ = np.where(ok[:, None], x, 1.0).T
     n0, n1, m = a0 + b0, a1 + b1, a0 + a1
-    sel = ok & ((np.minimum(n1, m) - np.maximum(0.0, m - n0)) >= 1)
+    return ok & ((np.minimum(n1, m) - np.maximum(0.0, m - n0)) >= 1)
+
+
+def from_counts(counts: np.ndarray) -> ConditionalLikelihood | None:
+    """The likelihood over the :func:`informative` rows (a0, b0, te0, tu0, a1, b1, te1, tu1);
+    None if there is none."""
+    x = np.asarray(counts, dtype=np.float64).reshape(-1, 8)
+    sel = informative(x)
     if not sel.any():
         return None
+    a0, b0, te0, tu0, a1, b1, te1, tu1 = x.T
+    n0, n1, m = a0 + b0, a1 + b1, a0 + a1
     log_c = np.log(te1[sel] / tu1[sel]) - np.log(te0[sel] / tu0[sel])
     return ConditionalLikelihood(a1[sel], n0[sel], n1[sel], m[sel], log_c)
 

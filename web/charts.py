@@ -83,7 +83,7 @@ def calendar_chart(days: Sequence[Mapping[str, Any]], weeks: int = 26) -> dict[s
     monday0 = first - timedelta(days=first.weekday())
     squares, strip = _calendar_rows(days, first, monday0)
     return cached_spec(_calendar_layers, (), calendar=squares, strip=strip,
-                        months=_month_rows(first, last, monday0))
+                       months=_month_rows(first, last, monday0))
 
 
 def _calendar_layers() -> alt.TopLevelMixin:
@@ -158,7 +158,7 @@ def pressure_chart(
         for name, p in periods.items() if p.get("start") and p.get("end")
     ]
     return cached_spec(_pressure_layers, (unit, window), falls=shade_rows, pressure=line_rows,
-                        attacks=attack_rows, periods=period_rows)
+                       attacks=attack_rows, periods=period_rows)
 
 
 def _pressure_layers(unit: str, window: tuple[str, str] | None) -> alt.TopLevelMixin:
